@@ -1,0 +1,131 @@
+"""The `push-emulator` command: `serve`, with one flag for every setting."""
+
+import argparse
+import socket
+import sys
+import types
+import typing
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from emulator import __version__
+from emulator.settings import Settings
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _scalar_type(annotation: Any) -> Any:
+    """int, float, str, Path or bool from a settings annotation (Annotated and Optional aside)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _scalar_type(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _scalar_type(inner[0])
+    return annotation
+
+
+def add_settings_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per Settings field, so a flag and its EMULATOR_* variable can never drift."""
+    for name, info in Settings.model_fields.items():
+        kind = _scalar_type(info.annotation)
+        env = f"EMULATOR_{name.upper()}"
+        help_text = f"{info.description} [env {env}; default {info.default}]"
+        if kind is bool:
+            parser.add_argument(
+                _flag(name),
+                dest=name,
+                action=argparse.BooleanOptionalAction,
+                default=argparse.SUPPRESS,
+                help=help_text,
+            )
+        else:
+            parser.add_argument(
+                _flag(name),
+                dest=name,
+                default=argparse.SUPPRESS,
+                help=help_text,
+                metavar=name.upper(),
+            )
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Flags over environment over defaults; a bad value is one line naming flag and variable."""
+    given = {name: value for name, value in vars(args).items() if name in Settings.model_fields}
+    try:
+        return Settings(**given)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        name = str(first["loc"][0]) if first["loc"] else "?"
+        value = given.get(name, first.get("input"))
+        raise SystemExit(
+            f"push-emulator: bad setting {_flag(name)} / EMULATOR_{name.upper()}="
+            f"{value!r}: {first['msg']}"
+        ) from None
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        reason = "is in use" if error.errno == 98 else f"cannot be bound ({error.strerror})"
+        raise SystemExit(
+            f"push-emulator: {host}:{port} {reason}; choose another with --port or EMULATOR_PORT"
+        ) from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from emulator.app import create_app
+    from emulator.db import DatabaseError
+    from emulator.fixtures import FixtureError
+
+    settings = settings_from(args)
+    try:
+        app = create_app(settings)
+    except (FixtureError, DatabaseError) as error:
+        raise SystemExit(f"push-emulator: {error}") from None
+    sock = _bind(settings.host, settings.port)
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in str(host) else host
+    print(
+        f"push-emulator {__version__}: base URL http://{shown}:{port}/rest · "
+        f"inspect http://{shown}:{port}/_emulator/sends · db {settings.db} · "
+        f"fixtures {settings.fixtures}",
+        file=sys.stderr,
+        flush=True,
+    )
+    config = uvicorn.Config(app, log_level="info", access_log=False, lifespan="on")
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="push-emulator",
+        description="A local emulator of D·engage's SendInstantPush REST API.",
+    )
+    parser.add_argument("--version", action="version", version=f"push-emulator {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve_parser = commands.add_parser("serve", help="serve the emulated API")
+    add_settings_flags(serve_parser)
+    serve_parser.set_defaults(handler=serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.handler(args)
+    return result

@@ -1,0 +1,67 @@
+"""In-process events (new requests, sends, status changes) for waiters and live streams."""
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+# A subscriber that falls this far behind loses its oldest events rather than growing memory.
+SUBSCRIBER_BACKLOG = 1000
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str  # "request", "send", "send.status", "delivery", "reset"
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class Subscription:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.queue: asyncio.Queue[Event] = asyncio.Queue(SUBSCRIBER_BACKLOG)
+
+    def _put(self, event: Event) -> None:
+        if self.queue.full():
+            self.queue.get_nowait()
+        self.queue.put_nowait(event)
+
+    async def next(self, timeout: float | None = None) -> Event | None:
+        try:
+            return await asyncio.wait_for(self.queue.get(), timeout)
+        except TimeoutError:
+            return None
+
+
+class EventBus:
+    """Publish from any thread; each subscriber receives on its own event loop."""
+
+    def __init__(self) -> None:
+        self._subscribers: set[Subscription] = set()
+        self._lock = threading.Lock()
+
+    def publish(self, kind: str, **data: Any) -> None:
+        event = Event(kind, data)
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for subscription in subscribers:
+            # A closed loop means that subscriber is on its way out.
+            with contextlib.suppress(RuntimeError):
+                subscription.loop.call_soon_threadsafe(subscription._put, event)
+
+    @asynccontextmanager
+    async def subscribe(self) -> AsyncIterator[Subscription]:
+        subscription = Subscription(asyncio.get_running_loop())
+        with self._lock:
+            self._subscribers.add(subscription)
+        try:
+            yield subscription
+        finally:
+            with self._lock:
+                self._subscribers.discard(subscription)
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)

@@ -1,0 +1,36 @@
+"""Generated ids: tracking ids, transaction ids and access tokens, reproducible under a seed."""
+
+import random
+import secrets
+import threading
+import uuid
+
+
+class IdGenerator:
+    """UUID4s and tokens; random by default, a fixed sequence when given a seed."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._lock = threading.Lock()
+        self.reseed(seed)
+
+    @property
+    def seed(self) -> int | None:
+        return self._seed
+
+    def reseed(self, seed: int | None) -> None:
+        with self._lock:
+            self._seed = seed
+            self._random = random.Random(seed) if seed is not None else None
+
+    def _bits(self, count: int) -> int:
+        with self._lock:
+            if self._random is None:
+                return secrets.randbits(count)
+            return self._random.getrandbits(count)
+
+    def uuid4(self) -> str:
+        return str(uuid.UUID(int=self._bits(128), version=4))
+
+    def token(self) -> str:
+        # 256 bits, URL-safe: the real service's token format is opaque to its clients.
+        return self._bits(256).to_bytes(32, "big").hex()

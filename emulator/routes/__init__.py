@@ -1,0 +1,1 @@
+"""HTTP routes: thin layers over the framework-free modules."""

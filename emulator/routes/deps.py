@@ -1,0 +1,39 @@
+"""Shared route dependencies, as typed aliases so route signatures read like the contract."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from emulator.auth import authenticate, require_push_permission
+from emulator.errors import TooManyRequests
+from emulator.fixtures import ApiUser
+from emulator.journal import client_ip
+from emulator.runtime import Runtime
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def push_caller(request: Request, runtime: RuntimeDep) -> ApiUser:
+    """The contract's order: allowlist 403 → token 401 → permission 403 → bucket 429."""
+    user = authenticate(
+        runtime.fixtures,
+        runtime.tokens,
+        request.headers.get("authorization"),
+        client_ip(request.scope),
+    )
+    request.state.api_user = user.userkey
+    require_push_permission(user)
+    # Every authenticated call takes a token; a refused one is answered before the body is read.
+    wait = runtime.limiter.take(user.userkey)
+    if wait is not None:
+        raise TooManyRequests(wait)
+    return user
+
+
+PushCaller = Annotated[ApiUser, Depends(push_caller)]

@@ -1,0 +1,74 @@
+"""The emulated D·engage routes under /rest: login and SendInstantPush."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+
+from emulator import auth
+from emulator.contract import describe_errors
+from emulator.errors import BadRequest, ServiceUnavailable
+from emulator.journal import client_ip
+from emulator.responses import JsonResponse
+from emulator.routes.deps import PushCaller, RuntimeDep
+from emulator.sending import SendContext, accept_send, parse_json_body
+from emulator.store import insert_send
+from emulator.writer import WriterClosed
+
+router = APIRouter(prefix="/rest")
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    userkey: Annotated[str, Field(min_length=1)]
+    password: Annotated[str, Field(min_length=1)]
+
+
+@router.post("/login")
+async def login(request: Request, runtime: RuntimeDep) -> JsonResponse:
+    data = parse_json_body(await request.body())
+    if not isinstance(data, dict):
+        raise BadRequest(["body: must be a JSON object with userkey and password"])
+    try:
+        credentials = LoginRequest.model_validate(data)
+    except ValidationError as error:
+        raise BadRequest(describe_errors(error)) from None
+    request.state.api_user = credentials.userkey
+    issued = auth.login(
+        runtime.fixtures,
+        runtime.tokens,
+        credentials.userkey,
+        credentials.password,
+        client_ip(request.scope),
+    )
+    return JsonResponse(
+        {"access_token": issued.token, "expires_in": runtime.tokens.ttl, "token_type": "Bearer"}
+    )
+
+
+@router.post("/push/sendInstant")
+async def send_instant(request: Request, caller: PushCaller, runtime: RuntimeDep) -> JsonResponse:
+    body = await request.body()
+    context = SendContext(
+        fixtures=runtime.fixtures,
+        strict=runtime.settings.strict,
+        now=runtime.clock.now(),
+        api_user=caller.userkey,
+        client_ip=client_ip(request.scope),
+        tracking_id=runtime.ids.uuid4(),
+        transaction_id=runtime.ids.uuid4(),
+        content_type=request.headers.get("content-type"),
+    )
+    accepted = accept_send(body, context)
+    request.state.tracking_id = accepted.tracking_id
+    try:
+        # The 200 leaves only after this commit: a send the client saw accepted is on disk.
+        send_id = await runtime.writer.run(lambda c: insert_send(c, accepted.row))
+    except (WriterClosed, SQLAlchemyError, OSError) as error:
+        raise ServiceUnavailable() from error
+    runtime.events.publish(
+        "send", id=send_id, trackingId=accepted.tracking_id, status=accepted.row["status"]
+    )
+    return JsonResponse(accepted.response)

@@ -1,0 +1,67 @@
+"""The running emulator's state: settings, fixtures, clock, ids, buckets, tokens, storage."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from emulator.auth import TokenStore
+from emulator.clock import Clock
+from emulator.db import open_database
+from emulator.events import EventBus
+from emulator.fixtures import FixtureSet, load_fixtures
+from emulator.ids import IdGenerator
+from emulator.ratelimit import BucketConfig, RateLimiter
+from emulator.settings import Settings
+from emulator.writer import Writer
+
+
+def _bucket_overrides(fixtures: FixtureSet) -> dict[str, BucketConfig]:
+    return {
+        user.userkey: BucketConfig(user.rateLimit.capacity, user.rateLimit.refillPerSecond)
+        for user in fixtures.api_users
+        if user.rateLimit is not None
+    }
+
+
+@dataclass
+class Runtime:
+    """Everything a request may touch, built once per app so each test gets its own."""
+
+    settings: Settings
+    fixtures: FixtureSet
+    engine: Engine
+    writer: Writer
+    clock: Clock = field(default_factory=Clock)
+    ids: IdGenerator = field(default_factory=IdGenerator)
+    events: EventBus = field(default_factory=EventBus)
+    tokens: TokenStore = field(init=False)
+    limiter: RateLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tokens = TokenStore(self.settings.token_ttl, self.clock, self.ids)
+        self.limiter = RateLimiter(self.default_bucket(), self.clock)
+        self.limiter.configure(self.default_bucket(), _bucket_overrides(self.fixtures))
+
+    @classmethod
+    def start(cls, settings: Settings) -> "Runtime":
+        """Load fixtures and open the database; either failing stops start-up with its reason."""
+        fixtures = load_fixtures(settings.fixtures)
+        engine = open_database(settings.db)
+        return cls(
+            settings=settings,
+            fixtures=fixtures,
+            engine=engine,
+            writer=Writer(engine),
+            ids=IdGenerator(settings.seed),
+        )
+
+    def default_bucket(self) -> BucketConfig:
+        return BucketConfig(self.settings.rate_capacity, self.settings.rate_refill)
+
+    def replace_fixtures(self, fixtures: FixtureSet) -> None:
+        self.fixtures = fixtures
+        self.limiter.configure(self.limiter.default, _bucket_overrides(fixtures))
+
+    def close(self) -> None:
+        self.writer.close()
+        self.engine.dispose()

@@ -1,0 +1,75 @@
+"""The one settings class: every value is an EMULATOR_* variable and a `serve` flag."""
+
+from pathlib import Path
+from typing import Annotated
+
+import re
+
+from pydantic import BeforeValidator, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The bundled demo data lives beside the package in the source tree; an installed copy
+# (the container) names its folder with EMULATOR_FIXTURES instead.
+BUNDLED_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "default"
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: object) -> object:
+    """'3600', '90s', '30m', '24h' or '7d' as whole seconds; other values pass to validation."""
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match is None:
+            raise ValueError("must be a duration such as 3600, 90s, 30m, 24h or 7d")
+        return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    return value
+
+
+Duration = Annotated[int, BeforeValidator(parse_duration), Field(ge=1)]
+
+
+class Settings(BaseSettings):
+    """Start-up configuration, validated before anything is served."""
+
+    model_config = SettingsConfigDict(env_prefix="EMULATOR_", extra="forbid", frozen=True)
+
+    host: str = Field("127.0.0.1", description="Address to bind; 0.0.0.0 only in a container.")
+    port: Annotated[int, Field(ge=0, le=65535)] = Field(8080, description="TCP port to serve on.")
+    db: Path = Field(
+        Path("./data/emulator.db"), description="SQLite file; created with its folder."
+    )
+    fixtures: Path = Field(BUNDLED_FIXTURES, description="Folder of fixture JSON files.")
+    strict: bool = Field(False, description="Turn every contract warning into a 400.")
+    token_ttl: Annotated[int, Field(ge=1)] = Field(
+        3600, description="Seconds an access token from /rest/login lives."
+    )
+    rate_capacity: Annotated[int, Field(ge=1)] = Field(
+        30, description="Default token-bucket capacity per API user."
+    )
+    rate_refill: Annotated[float, Field(ge=0)] = Field(
+        30.0, description="Default tokens added per second per API user."
+    )
+    max_body_bytes: Annotated[int, Field(ge=1)] = Field(
+        1024 * 1024, description="Largest request body accepted under /rest (413 above)."
+    )
+    max_sends: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="Keep at most this many sends; the oldest are pruned (unset: all)."
+    )
+    max_age: Duration | None = Field(
+        None, description="Prune sends and journal rows older than this (e.g. 7d; unset: never)."
+    )
+    admin_token: SecretStr | None = Field(
+        None, description="When set, every /_emulator route needs 'Authorization: Bearer' it."
+    )
+    seed: int | None = Field(
+        None, description="Seed for generated ids and tokens, so runs are reproducible."
+    )
+    faults: Path | None = Field(None, description="JSON file of fault rules to preset at start-up.")
+
+    @field_validator("host")
+    @classmethod
+    def _host_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value

@@ -1,9 +1,8 @@
 """The one settings class: every value is an EMULATOR_* variable and a `serve` flag."""
 
+import re
 from pathlib import Path
 from typing import Annotated
-
-import re
 
 from pydantic import BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict

@@ -1,5 +1,6 @@
 """The running emulator's state: settings, fixtures, clock, ids, buckets, tokens, storage."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -36,6 +37,8 @@ class Runtime:
     events: EventBus = field(default_factory=EventBus)
     tokens: TokenStore = field(init=False)
     limiter: RateLimiter = field(init=False)
+    # Components with run-time state of their own (fault rules, ...) register how to clear it.
+    reset_hooks: list[Callable[[], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.tokens = TokenStore(self.settings.token_ttl, self.clock, self.ids)
@@ -61,6 +64,15 @@ class Runtime:
     def replace_fixtures(self, fixtures: FixtureSet) -> None:
         self.fixtures = fixtures
         self.limiter.configure(self.limiter.default, _bucket_overrides(fixtures))
+
+    def reset_state(self) -> None:
+        """Run-time state back to start-up: real clock, seed, full buckets, no issued tokens."""
+        self.clock.set_real()
+        self.ids.reseed(self.settings.seed)
+        self.tokens.clear()
+        self.limiter.configure(self.default_bucket(), _bucket_overrides(self.fixtures))
+        for hook in self.reset_hooks:
+            hook()
 
     def close(self) -> None:
         self.writer.close()

@@ -1,11 +1,12 @@
 """Shared route dependencies, as typed aliases so route signatures read like the contract."""
 
+import secrets
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from emulator.auth import authenticate, require_push_permission
-from emulator.errors import TooManyRequests
+from emulator.auth import authenticate, bearer_token, require_push_permission
+from emulator.errors import NotAuthenticated, TooManyRequests
 from emulator.fixtures import ApiUser
 from emulator.journal import client_ip
 from emulator.runtime import Runtime
@@ -37,3 +38,13 @@ def push_caller(request: Request, runtime: RuntimeDep) -> ApiUser:
 
 
 PushCaller = Annotated[ApiUser, Depends(push_caller)]
+
+
+def require_admin(request: Request, runtime: RuntimeDep) -> None:
+    """With EMULATOR_ADMIN_TOKEN set, /_emulator routes need it; API-user tokens never do."""
+    expected = runtime.settings.admin_token
+    if expected is None:
+        return
+    given = bearer_token(request.headers.get("authorization")) or ""
+    if not secrets.compare_digest(given.encode(), expected.get_secret_value().encode()):
+        raise NotAuthenticated("The emulator's admin token is required for /_emulator routes.")

@@ -25,9 +25,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await runtime.writer.start()
         try:
             yield
         finally:
+            await runtime.writer.stop()
             runtime.close()
 
     app = FastAPI(
@@ -40,7 +42,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
 
-    app.include_router(rest.router)
+    app.router.routes.extend(rest.routes)
 
     app.add_middleware(JournalMiddleware, runtime=runtime)
 

@@ -91,6 +91,7 @@ def serve(args: argparse.Namespace) -> int:
     from emulator.app import create_app
     from emulator.db import DatabaseError
     from emulator.fixtures import FixtureError
+    from emulator.serving import EmulatorServer
 
     settings = settings_from(args)
     try:
@@ -108,7 +109,7 @@ def serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     config = uvicorn.Config(app, log_level="info", access_log=False, lifespan="on")
-    uvicorn.Server(config).run(sockets=[sock])
+    EmulatorServer(config, app.state.runtime).run(sockets=[sock])
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The `push-emulator` command: `serve`, with one flag for every setting."""
+"""The `push-emulator` command: `serve`, with one flag for every setting, and client commands."""
 
 import argparse
 import socket
@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from emulator import __version__
+from emulator.cli_client import add_client_commands
 from emulator.settings import Settings
 
 
@@ -123,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser("serve", help="serve the emulated API")
     add_settings_flags(serve_parser)
     serve_parser.set_defaults(handler=serve)
+    add_client_commands(commands)
     return parser
 
 

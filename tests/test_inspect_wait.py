@@ -10,7 +10,7 @@ import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
-from emulator import routes
+from emulator import queries
 from emulator.events import EventBus
 from emulator.models import COMPLETED, SCHEDULED
 from emulator.waiting import WaitOutcome, wait_for_count
@@ -131,13 +131,13 @@ def test_a_waiting_server_does_not_poll(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[object] = []
-    real = routes.inspect.count_sends
+    real = queries.count_sends
 
     def counted(*args: Any) -> int:
         calls.append(args)
         return real(*args)
 
-    monkeypatch.setattr(routes.inspect, "count_sends", counted)
+    monkeypatch.setattr("emulator.routes.inspect.count_sends", counted)
     response = client.get("/_emulator/sends/wait", params={"timeout": 0.5})
     assert response.status_code == 408
     assert len(calls) == 1

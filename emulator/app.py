@@ -27,10 +27,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await runtime.writer.start()
         try:
             async with pruning(runtime):
                 yield
         finally:
+            await runtime.writer.stop()
             runtime.close()
 
     app = FastAPI(
@@ -43,7 +45,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
 
-    app.include_router(rest.router)
+    app.router.routes.extend(rest.routes)
     admin = [Depends(require_admin)]
     app.include_router(inspect.router, dependencies=admin)
     app.include_router(live.router, dependencies=admin)

@@ -4,7 +4,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
@@ -12,7 +12,9 @@ from emulator import __version__
 from emulator.errors import ApiError, BadRequest
 from emulator.journal import JournalMiddleware
 from emulator.responses import JsonResponse, error_response
-from emulator.routes import rest
+from emulator.retention import pruning
+from emulator.routes import control, inspect, live, rest
+from emulator.routes.deps import require_admin
 from emulator.runtime import Runtime
 from emulator.settings import Settings
 
@@ -27,7 +29,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await runtime.writer.start()
         try:
-            yield
+            async with pruning(runtime):
+                yield
         finally:
             await runtime.writer.stop()
             runtime.close()
@@ -43,6 +46,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.state.runtime = runtime
 
     app.router.routes.extend(rest.routes)
+    admin = [Depends(require_admin)]
+    app.include_router(inspect.router, dependencies=admin)
+    app.include_router(live.router, dependencies=admin)
+    app.include_router(control.router, dependencies=admin)
 
     app.add_middleware(JournalMiddleware, runtime=runtime)
 

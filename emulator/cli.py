@@ -1,4 +1,4 @@
-"""The `push-emulator` command: `serve`, with one flag for every setting."""
+"""The `push-emulator` command: `serve`, with one flag for every setting, and client commands."""
 
 import argparse
 import socket
@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from emulator import __version__
+from emulator.cli_client import add_client_commands
 from emulator.settings import Settings
 
 
@@ -91,6 +92,7 @@ def serve(args: argparse.Namespace) -> int:
     from emulator.app import create_app
     from emulator.db import DatabaseError
     from emulator.fixtures import FixtureError
+    from emulator.serving import EmulatorServer
 
     settings = settings_from(args)
     try:
@@ -108,7 +110,7 @@ def serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     config = uvicorn.Config(app, log_level="info", access_log=False, lifespan="on")
-    uvicorn.Server(config).run(sockets=[sock])
+    EmulatorServer(config, app.state.runtime).run(sockets=[sock])
     return 0
 
 
@@ -122,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser("serve", help="serve the emulated API")
     add_settings_flags(serve_parser)
     serve_parser.set_defaults(handler=serve)
+    add_client_commands(commands)
     return parser
 
 

@@ -1,0 +1,181 @@
+"""Removing recorded data: clearing on request, and pruning by count and age in the background."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, Connection, delete, or_, select
+
+from emulator.queries import deliveries, journal, sends
+
+if TYPE_CHECKING:
+    from emulator.runtime import Runtime
+
+log = logging.getLogger("emulator.retention")
+
+# Age pruning also runs this often (real seconds) while the server is idle.
+PRUNE_INTERVAL = 60.0
+# Count pruning runs after this many new sends or requests, so the tables overshoot their
+# bound by at most a tenth (capped), and a burst of sends is not slowed by a prune each.
+PRUNE_EVERY_MAX = 100
+
+
+def clear_sends(connection: Connection) -> int:
+    connection.execute(delete(deliveries))
+    return int(connection.execute(delete(sends)).rowcount)
+
+
+def clear_journal(connection: Connection) -> int:
+    return int(connection.execute(delete(journal)).rowcount)
+
+
+@dataclass(frozen=True)
+class Pruned:
+    sends: int = 0
+    deliveries: int = 0
+    requests: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.sends + self.deliveries + self.requests
+
+
+def _prune_sends(
+    connection: Connection, floor: int | None, cutoff: datetime | None
+) -> tuple[int, int]:
+    conditions: list[ColumnElement[bool]] = []
+    if floor is not None:
+        conditions.append(sends.c.id < floor)
+    if cutoff is not None:
+        conditions.append(sends.c.received_at < cutoff)
+    if not conditions:
+        return 0, 0
+    victims = select(sends.c.id).where(or_(*conditions))
+    removed_deliveries = connection.execute(
+        delete(deliveries).where(deliveries.c.send_id.in_(victims))
+    ).rowcount
+    removed_sends = connection.execute(delete(sends).where(or_(*conditions))).rowcount
+    return int(removed_sends), int(removed_deliveries)
+
+
+def _floor(connection: Connection, id_column: Any, keep: int | None) -> int | None:
+    """The id of the oldest row kept when keeping the newest `keep`; None keeps everything."""
+    if keep is None:
+        return None
+    found = connection.execute(
+        select(id_column).order_by(id_column.desc()).offset(keep - 1).limit(1)
+    ).scalar()
+    return int(found) if found is not None else None
+
+
+def prune(
+    connection: Connection, now: datetime, max_sends: int | None, max_age: int | None
+) -> Pruned:
+    """Keep the newest `max_sends` sends (and as many journal rows) and nothing older than
+    `max_age` seconds, as the emulator's clock reads `now`; deliveries go with their send."""
+    cutoff = now - timedelta(seconds=max_age) if max_age is not None else None
+    removed_sends, removed_deliveries = _prune_sends(
+        connection, _floor(connection, sends.c.id, max_sends), cutoff
+    )
+    conditions: list[ColumnElement[bool]] = []
+    journal_floor = _floor(connection, journal.c.id, max_sends)
+    if journal_floor is not None:
+        conditions.append(journal.c.id < journal_floor)
+    if cutoff is not None:
+        conditions.append(journal.c.received_at < cutoff)
+    removed_requests = 0
+    if conditions:
+        removed_requests = int(connection.execute(delete(journal).where(or_(*conditions))).rowcount)
+    return Pruned(removed_sends, removed_deliveries, removed_requests)
+
+
+class Pruner:
+    """Prunes through the writer after new rows arrive, at a bounded cadence, and when the
+    emulator's clock moves (so a test can age data by moving the clock instead of waiting)."""
+
+    def __init__(self, runtime: "Runtime", interval: float = PRUNE_INTERVAL) -> None:
+        self.runtime = runtime
+        self.interval = interval
+        settings = runtime.settings
+        self.enabled = settings.max_sends is not None or settings.max_age is not None
+        bound = settings.max_sends or PRUNE_EVERY_MAX * 10
+        self.every = max(1, min(PRUNE_EVERY_MAX, bound // 10))
+
+    async def prune_now(self) -> Pruned:
+        settings = self.runtime.settings
+        now = self.runtime.clock.now()
+        pruned = await self.runtime.writer.run(
+            lambda c: prune(c, now, settings.max_sends, settings.max_age)
+        )
+        if pruned.total:
+            log.info("pruned %s", pruned)
+            self.runtime.events.publish(
+                "prune",
+                sends=pruned.sends,
+                deliveries=pruned.deliveries,
+                requests=pruned.requests,
+            )
+        return pruned
+
+    async def run(self) -> None:
+        if not self.enabled:
+            return
+        loop = asyncio.get_running_loop()
+        clock_moved = asyncio.Event()
+
+        def moved() -> None:
+            # The clock may be moved from any thread, and after this loop has closed.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(clock_moved.set)
+
+        self.runtime.clock.on_change(moved)
+        async with self.runtime.events.subscribe() as subscription:
+            await self._prune_logged()
+            new_rows = 0
+            while True:
+                waiter = asyncio.ensure_future(subscription.next(self.interval))
+                mover = asyncio.ensure_future(clock_moved.wait())
+                done, _ = await asyncio.wait({waiter, mover}, return_when=asyncio.FIRST_COMPLETED)
+                for task in (waiter, mover):
+                    if task not in done:
+                        task.cancel()
+                if mover in done:
+                    clock_moved.clear()
+                    await self._prune_logged()
+                    new_rows = 0
+                    continue
+                event = waiter.result()
+                if event is None:  # the idle interval passed: age pruning
+                    await self._prune_logged()
+                    new_rows = 0
+                elif event.kind == "shutdown":
+                    return
+                elif event.kind in ("send", "request"):
+                    new_rows += 1
+                    if new_rows >= self.every:
+                        await self._prune_logged()
+                        new_rows = 0
+
+    async def _prune_logged(self) -> None:
+        try:
+            await self.prune_now()
+        except Exception:
+            # Pruning is housekeeping: a failure is logged and retried at the next trigger.
+            log.exception("pruning failed")
+
+
+@contextlib.asynccontextmanager
+async def pruning(runtime: "Runtime") -> AsyncIterator[Pruner]:
+    """Run the pruner beside the app for the lifespan of a server."""
+    pruner = Pruner(runtime)
+    task = asyncio.create_task(pruner.run(), name="emulator-pruner")
+    try:
+        yield pruner
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,52 @@
+"""/_emulator routes that change state: reset, fixtures, and engagement with a delivery."""
+
+from fastapi import APIRouter, Request
+
+from emulator import control
+from emulator.errors import NotFound
+from emulator.responses import JsonResponse
+from emulator.routes.deps import RuntimeDep
+from emulator.sending import parse_json_body
+
+router = APIRouter(prefix="/_emulator", tags=["control"])
+
+
+@router.post("/reset")
+async def reset(runtime: RuntimeDep) -> JsonResponse:
+    """Clear sends, deliveries and the journal, reset clock, ids, tokens and buckets, and
+    reload the fixtures from their folder."""
+    await control.reset(runtime)
+    return JsonResponse({"reset": True})
+
+
+@router.get("/fixtures")
+async def fixtures(runtime: RuntimeDep) -> JsonResponse:
+    """The loaded fixtures, in the format PUT takes back."""
+    return JsonResponse(runtime.fixtures.to_json())
+
+
+@router.put("/fixtures")
+async def put_fixtures(request: Request, runtime: RuntimeDep) -> JsonResponse:
+    """Replace every fixture file at once; a file left out becomes empty. Lasts until a
+    reset or restart, which reload the fixture folder."""
+    loaded = control.replace_fixtures(runtime, parse_json_body(await request.body()))
+    return JsonResponse(loaded.to_json())
+
+
+async def _engage(runtime: RuntimeDep, delivery_id: int, clicked: bool) -> JsonResponse:
+    engagement = await control.engage(runtime, delivery_id, clicked)
+    if engagement is None:
+        raise NotFound(f"No delivery with id {delivery_id}.")
+    return JsonResponse({**engagement.delivery, "deviceEngaged": engagement.device_found})
+
+
+@router.post("/deliveries/{delivery_id}/open")
+async def open_delivery(delivery_id: int, runtime: RuntimeDep) -> JsonResponse:
+    """Mark the push opened and its device engaged (for useOnlyEngagedTokens)."""
+    return await _engage(runtime, delivery_id, clicked=False)
+
+
+@router.post("/deliveries/{delivery_id}/click")
+async def click_delivery(delivery_id: int, runtime: RuntimeDep) -> JsonResponse:
+    """Mark the push clicked (and so opened) and its device engaged."""
+    return await _engage(runtime, delivery_id, clicked=True)

@@ -1,0 +1,97 @@
+"""Test helpers: the real emulator on a free port in a thread, with a private database."""
+
+import contextlib
+import socket
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import uvicorn
+
+from emulator.app import create_app
+from emulator.client import EmulatorClient, SendDetail, SendItem, WaitTimeout
+from emulator.fixtures import FILES
+from emulator.runtime import Runtime
+from emulator.serving import EmulatorServer
+from emulator.settings import BUNDLED_FIXTURES, Settings
+
+__all__ = [
+    "EmulatorClient",
+    "RunningEmulator",
+    "SendDetail",
+    "SendItem",
+    "WaitTimeout",
+    "run_emulator",
+]
+
+Fixtures = Path | Mapping[str, Any] | None
+START_TIMEOUT = 30.0
+
+
+@dataclass
+class RunningEmulator:
+    """A served emulator: point the code under test at `base_url`; inspect with `client`."""
+
+    url: str  # http://127.0.0.1:<port>
+    base_url: str  # url + "/rest", what the real service's base URL is replaced with
+    client: EmulatorClient
+    runtime: Runtime  # the in-process state, for what the HTTP API does not offer
+    settings: Settings
+
+
+def _write_fixtures(data: Mapping[str, Any], folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in FILES:
+        (folder / f"{name}.json").write_bytes(orjson.dumps(list(data.get(name, []))))
+    unknown = sorted(set(data) - set(FILES))
+    if unknown:
+        raise ValueError(f"unknown fixture file(s) {', '.join(unknown)}; known: {', '.join(FILES)}")
+    return folder
+
+
+@contextlib.contextmanager
+def run_emulator(fixtures: Fixtures = None, **settings: Any) -> Iterator[RunningEmulator]:
+    """Serve on 127.0.0.1 and a free port with a temporary database until the block ends.
+
+    `fixtures`: a folder, fixture data shaped like PUT /_emulator/fixtures, or None for the
+    bundled demo fixtures. Other keywords are Settings fields (`admin_token`, `strict`, …).
+    """
+    with tempfile.TemporaryDirectory(prefix="push-emulator-") as temp:
+        folder = BUNDLED_FIXTURES
+        if isinstance(fixtures, Path):
+            folder = fixtures
+        elif fixtures is not None:
+            folder = _write_fixtures(fixtures, Path(temp) / "fixtures")
+        config = Settings(
+            **{"db": Path(temp) / "emulator.db", "fixtures": folder, "port": 0, **settings}
+        )
+        app = create_app(config)
+        runtime: Runtime = app.state.runtime
+        # Bound here, so the port is known before the server runs and no other process
+        # can take it in between.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        server = EmulatorServer(
+            uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"), runtime
+        )
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="push-emulator", daemon=True
+        )
+        thread.start()
+        try:
+            if not server.ready.wait(START_TIMEOUT) or not thread.is_alive():
+                raise RuntimeError("the emulator did not start; see the log above")
+            url = f"http://127.0.0.1:{port}"
+            admin = config.admin_token.get_secret_value() if config.admin_token else None
+            with EmulatorClient(url, admin_token=admin) as client:
+                yield RunningEmulator(url, f"{url}/rest", client, runtime, config)
+        finally:
+            server.should_exit = True
+            thread.join(START_TIMEOUT)
+            sock.close()

@@ -1,0 +1,153 @@
+"""emulator.client and emulator.testing against the real server on a free port."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from emulator.client import EmulatorClient, EmulatorError, WaitTimeout
+from emulator.testing import RunningEmulator, run_emulator
+from tests.conftest import ANDROID_APP, DEMO, TURKISH_SEGMENT, inline_send
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RunningEmulator]:
+    with run_emulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def emulator(server: RunningEmulator) -> RunningEmulator:
+    server.client.reset()
+    return server
+
+
+def send(emulator: RunningEmulator, **extra: Any) -> dict[str, Any]:
+    response = httpx.post(
+        f"{emulator.base_url}/push/sendInstant", json=inline_send(**extra), headers=DEMO
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_the_server_serves_the_emulated_api_under_base_url(emulator: RunningEmulator) -> None:
+    assert emulator.base_url == f"{emulator.url}/rest"
+    assert emulator.url.startswith("http://127.0.0.1:")
+    login = httpx.post(
+        f"{emulator.base_url}/login", json={"userkey": "demo-user", "password": "demo-password"}
+    )
+    assert login.status_code == 200
+
+
+def test_sends_takes_snake_case_filters_and_last_send_has_deliveries(
+    emulator: RunningEmulator,
+) -> None:
+    first = send(emulator, segmentId=TURKISH_SEGMENT)
+    second = send(emulator)
+    client = emulator.client
+    assert [s["transactionId"] for s in client.sends()] == [
+        second["transactionId"],
+        first["transactionId"],
+    ]
+    assert [s["transactionId"] for s in client.sends(segment_id=TURKISH_SEGMENT)] == [
+        first["transactionId"]
+    ]
+    assert client.sends(since=datetime.now(UTC) + timedelta(days=1)) == []
+    last = client.last_send()
+    assert last["transactionId"] == second["transactionId"]
+    assert last["deliveries"] == []
+    assert client.last_send(segment_id=TURKISH_SEGMENT)["transactionId"] == first["transactionId"]
+    assert client.send(first["data"]["trackingId"])["request"]["segmentId"] == TURKISH_SEGMENT
+
+
+def test_last_send_fails_as_an_assertion_when_nothing_was_sent(emulator: RunningEmulator) -> None:
+    with pytest.raises(AssertionError, match="no send recorded"):
+        emulator.client.last_send()
+
+
+def test_wait_for_sends_returns_the_sends(emulator: RunningEmulator) -> None:
+    answer = send(emulator)
+    [item] = emulator.client.wait_for_sends(
+        status="Queued", tracking_id=answer["data"]["trackingId"]
+    )
+    assert item["transactionId"] == answer["transactionId"]
+
+
+def test_a_wait_that_times_out_says_what_was_sent_instead(emulator: RunningEmulator) -> None:
+    send(emulator, content={"title": "Wrong title", "message": "x"})
+    with pytest.raises(WaitTimeout) as failure:
+        emulator.client.wait_for_sends(count=1, timeout=0.1, q="Right title")
+    assert failure.value.matched == 0
+    assert len(failure.value.near_misses) == 1
+    message = str(failure.value)
+    assert "0 of 1 Completed send(s) matched" in message
+    assert "title='Wrong title'" in message
+
+
+def test_requests_reset_and_clear(emulator: RunningEmulator) -> None:
+    send(emulator)
+    httpx.post(f"{emulator.base_url}/push/sendInstant", json=inline_send())  # no token: 401
+    client = emulator.client
+    assert [r["status"] for r in client.requests()] == [401, 200]
+    assert [r["status"] for r in client.requests(status="4xx")] == [401]
+    assert client.clear_requests() == 2
+    assert client.clear_sends() == 1
+    send(emulator)
+    client.reset()
+    assert client.sends() == []
+    assert client.requests() == []
+
+
+def test_load_fixtures_replaces_them_and_refusals_raise(emulator: RunningEmulator) -> None:
+    client = emulator.client
+    data = client.fixtures()
+    data["api_users"][0]["tokens"] = ["fresh-token"]
+    client.load_fixtures(data)
+    fresh = httpx.post(
+        f"{emulator.base_url}/push/sendInstant",
+        json=inline_send(),
+        headers={"Authorization": "Bearer fresh-token"},
+    )
+    assert fresh.status_code == 200
+    with pytest.raises(EmulatorError) as refused:
+        client.load_fixtures({"applications": [{"id": "nope"}]})
+    assert refused.value.status == 400
+    assert "body/applications.json: record 0 (id 'nope')" in str(refused.value)
+
+
+def test_export_streams_sends_with_deliveries(emulator: RunningEmulator) -> None:
+    made = [send(emulator)["transactionId"] for _ in range(3)]
+    exported = list(emulator.client.export(application_id=ANDROID_APP))
+    assert [e["transactionId"] for e in exported] == made
+    assert all(e["deliveries"] == [] for e in exported)
+
+
+def test_a_server_with_an_admin_token_gives_its_client_the_token() -> None:
+    with run_emulator(admin_token="t0p") as emulator:
+        assert emulator.client.sends() == []
+        with EmulatorClient(emulator.url) as anonymous, pytest.raises(EmulatorError) as refused:
+            anonymous.sends()
+        assert refused.value.status == 401
+
+
+def test_fixtures_can_be_given_as_data() -> None:
+    fixtures = {
+        "api_users": [
+            {"userkey": "u", "password": "p", "permissions": ["push"], "tokens": ["tok"]}
+        ],
+        "applications": [{"id": ANDROID_APP, "name": "App", "platform": "android"}],
+    }
+    with run_emulator(fixtures) as emulator:
+        assert [u["userkey"] for u in emulator.client.fixtures()["api_users"]] == ["u"]
+        assert emulator.client.fixtures()["devices"] == []
+        response = httpx.post(
+            f"{emulator.base_url}/push/sendInstant",
+            json=inline_send(),
+            headers={"Authorization": "Bearer tok"},
+        )
+        assert response.status_code == 200
+    with pytest.raises(ValueError, match="unknown fixture file"), run_emulator({"gadgets": []}):
+        pass

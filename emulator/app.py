@@ -25,10 +25,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        runtime.dispatcher.start()
         try:
             yield
         finally:
-            runtime.close()
+            runtime.close()  # stops the dispatcher first, then the writer
 
     app = FastAPI(
         title="push-emulator",

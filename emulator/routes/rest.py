@@ -71,4 +71,7 @@ async def send_instant(request: Request, caller: PushCaller, runtime: RuntimeDep
     runtime.events.publish(
         "send", id=send_id, trackingId=accepted.tracking_id, status=accepted.row["status"]
     )
+    # Woken before the answer, so a caller that waits for the dispatcher to be idle after
+    # its 200 knows this send is included.
+    runtime.dispatcher.wake()
     return JsonResponse(accepted.response)

@@ -10,9 +10,10 @@ from emulator import auth
 from emulator.contract import describe_errors
 from emulator.errors import BadRequest, ServiceUnavailable
 from emulator.journal import client_ip
+from emulator.report import delivery_report, parse_report_query
 from emulator.responses import JsonResponse
 from emulator.routes.deps import PushCaller, RuntimeDep
-from emulator.sending import SendContext, accept_send, parse_json_body
+from emulator.sending import SUCCESS_MESSAGE, SendContext, accept_send, parse_json_body
 from emulator.store import insert_send
 from emulator.writer import WriterClosed
 
@@ -75,3 +76,19 @@ async def send_instant(request: Request, caller: PushCaller, runtime: RuntimeDep
     # its 200 knows this send is included.
     runtime.dispatcher.wake()
     return JsonResponse(accepted.response)
+
+
+@router.get("/push/sendInstant")
+def send_report(request: Request, _caller: PushCaller, runtime: RuntimeDep) -> JsonResponse:
+    """The delivery report (CONTRACT §3); a plain def, so its reads run off the event loop."""
+    query = parse_report_query(request.query_params)
+    request.state.tracking_id = query.tracking_id
+    data = delivery_report(runtime.engine, query)
+    return JsonResponse(
+        {
+            "code": 0,
+            "message": SUCCESS_MESSAGE,
+            "transactionId": runtime.ids.uuid4(),
+            "data": data,
+        }
+    )

@@ -1,5 +1,6 @@
 """`create_app(settings)`: the one place that wires every route, middleware and handler."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,10 +29,13 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await runtime.writer.start()
+        runtime.dispatcher.start()
         try:
             async with pruning(runtime):
                 yield
         finally:
+            # Off the loop: the dispatcher thread may be waiting on a write the loop commits.
+            await asyncio.to_thread(runtime.dispatcher.stop)
             await runtime.writer.stop()
             runtime.close()
 

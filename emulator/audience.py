@@ -1,0 +1,107 @@
+"""Who a send reaches: its segment's, table's or applications' devices, with their contacts."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from emulator.fixtures import Application, Device, FixtureSet
+
+# What an anonymous device renders with: a contact that has no fields at all.
+NO_FIELDS: Mapping[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    device: Device
+    application: Application
+    contact: Mapping[str, Any]  # the contact's fields; NO_FIELDS for an anonymous device
+
+
+@dataclass(frozen=True)
+class Audience:
+    """The send's audience as stored: ids already lower-cased by acceptance."""
+
+    application_ids: list[str]
+    segment_id: str | None = None
+    table_id: str | None = None
+    use_only_engaged: bool = False
+
+
+class AudienceIndex:
+    """Fixture look-ups a fan-out needs, built once per fixture set rather than once per send."""
+
+    def __init__(self, fixtures: FixtureSet) -> None:
+        self.fixtures = fixtures
+        self.devices_by_app: dict[str, list[Device]] = {}
+        for device in fixtures.devices:
+            self.devices_by_app.setdefault(device.applicationId.lower(), []).append(device)
+        # Without a segment or table, a device's contact is looked up in every table; where
+        # two tables share a key the first table listed wins, so the answer is stable.
+        self.contacts: dict[str, Mapping[str, Any]] = {}
+        for table in fixtures.tables:
+            for contact in table.contacts:
+                self.contacts.setdefault(contact.contactKey, contact.fields())
+
+
+_cache: AudienceIndex | None = None
+
+
+def index_of(fixtures: FixtureSet) -> AudienceIndex:
+    """The index of `fixtures`, rebuilt only when the fixture set is replaced."""
+    global _cache
+    cached = _cache
+    if cached is None or cached.fixtures is not fixtures:
+        cached = _cache = AudienceIndex(fixtures)
+    return cached
+
+
+def _table_contacts(fixtures: FixtureSet, table_id: str) -> dict[str, Mapping[str, Any]]:
+    table = fixtures.tables_by_id.get(table_id)
+    if table is None:
+        return {}
+    return {contact.contactKey: contact.fields() for contact in table.contacts}
+
+
+def _audience_contacts(
+    fixtures: FixtureSet, audience: Audience
+) -> dict[str, Mapping[str, Any]] | None:
+    """Contact key -> fields for a segment or table audience; None when every device counts."""
+    if audience.segment_id is not None:
+        segment = fixtures.segments_by_id.get(audience.segment_id)
+        if segment is None:
+            return {}  # an unknown segment was warned about at acceptance; it adds nobody
+        contacts = _table_contacts(fixtures, segment.tableId.lower())
+        return {key: contacts[key] for key in segment.contactKeys if key in contacts}
+    if audience.table_id is not None:
+        return _table_contacts(fixtures, audience.table_id)
+    return None
+
+
+def resolve_audience(fixtures: FixtureSet, audience: Audience) -> list[Recipient]:
+    """One recipient per targeted device, in fixture order, unregistered devices included.
+
+    Unregistered devices stay in: the real service tries them and the attempt bounces, which
+    is what the delivery report counts.
+    """
+    index = index_of(fixtures)
+    members = _audience_contacts(fixtures, audience)
+    recipients: list[Recipient] = []
+    for application_id in dict.fromkeys(audience.application_ids):
+        application = fixtures.applications_by_id.get(application_id)
+        if application is None:
+            continue  # warned about at acceptance
+        for device in index.devices_by_app.get(application_id, []):
+            if audience.use_only_engaged and not device.engaged:
+                continue
+            key = device.contactKey
+            if members is not None:
+                if key is None or key not in members:
+                    continue
+                contact = members[key]
+            elif key is None:
+                contact = NO_FIELDS
+            else:
+                # A device whose contact no table holds still knows its own key.
+                contact = index.contacts.get(key) or {"contactKey": key}
+            recipients.append(Recipient(device, application, contact))
+    return recipients

@@ -1,0 +1,285 @@
+"""The dispatcher: fans accepted sends out into deliveries when they are due, in the background."""
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, func, or_, select, update
+from sqlmodel import Session
+
+from emulator.audience import Audience, resolve_audience
+from emulator.clock import Clock
+from emulator.deliveries import (
+    DeliveryRow,
+    SendContent,
+    delivery_rows,
+    insert_deliveries,
+    sql_datetime,
+)
+from emulator.events import EventBus
+from emulator.fixtures import FixtureSet
+from emulator.models import COMPLETED, QUEUED, SCHEDULED, SENDING, Delivery, Send
+from emulator.personalise import Misses
+from emulator.writer import Writer
+
+log = logging.getLogger("emulator.dispatcher")
+
+# Rows per writer operation: large enough that a fan-out is fast, small enough that a send
+# committing meanwhile shares a batch with at most a few milliseconds of delivery inserts.
+CHUNK_SIZE = 2000
+# Chunks queued at the writer at once: one committing while the next is rendered.
+IN_FLIGHT = 2
+# With a real (or offset) clock, look again at least this often even if no one wakes us, so
+# a wall-clock jump cannot leave a due send waiting for long.
+MAX_SLEEP = 30.0
+
+_sends = Send.__table__  # type: ignore[attr-defined]
+_deliveries = Delivery.__table__  # type: ignore[attr-defined]
+
+
+def _inserter(rows: list[DeliveryRow]) -> Callable[[Connection], None]:
+    return lambda connection: insert_deliveries(connection, rows)
+
+
+class Dispatcher:
+    """One background thread: due sends go Queued/Scheduled → Sending → Completed.
+
+    It runs in a thread rather than on the event loop because rendering a large audience is
+    CPU work; the loop keeps answering while deliveries are written through the writer in
+    chunks, so sends accepted meanwhile commit between them.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        writer: Writer,
+        clock: Clock,
+        events: EventBus,
+        fixtures: Callable[[], FixtureSet],
+        chunk_size: int = CHUNK_SIZE,
+    ) -> None:
+        self._engine = engine
+        self._writer = writer
+        self._clock = clock
+        self._events = events
+        self._fixtures = fixtures
+        self._chunk_size = chunk_size
+        self._condition = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+        self._pending = True  # a start-up scan is owed: sends left by the last run
+        self._busy = False
+        self._given_up: set[int] = set()  # sends that failed to dispatch; never retried in a loop
+
+    # -- control -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="emulator-dispatcher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop between chunks; a send cut short stays Sending and is finished on next start."""
+        with self._condition:
+            self._stopping = True
+            self._condition.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and not self._stopping
+
+    def wake(self) -> None:
+        """Look for due sends now: after a send commits, or when the clock is moved."""
+        with self._condition:
+            self._pending = True
+            self._condition.notify_all()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until every send due so far is completed; False on timeout or when stopped.
+
+        A test calls this after its send's 200 (the route wakes the dispatcher before
+        answering) or after moving the clock, instead of sleeping.
+        """
+        with self._condition:
+            settled = self._condition.wait_for(
+                lambda: not self.running or (not self._busy and not self._pending), timeout
+            )
+            return bool(settled) and self.running
+
+    async def idle(self, timeout: float | None = None) -> bool:
+        return await asyncio.to_thread(self.wait_idle, timeout)
+
+    # -- the loop ------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            while True:
+                with self._condition:
+                    if self._stopping:
+                        return
+                    self._pending, self._busy = False, True
+                try:
+                    self._dispatch_due()
+                    sleep = self._sleep_for()
+                except Exception:
+                    log.exception("dispatcher pass failed")
+                    sleep = MAX_SLEEP
+                with self._condition:
+                    if self._pending:
+                        continue
+                    self._busy = False
+                    self._condition.notify_all()
+                    self._condition.wait_for(lambda: self._pending or self._stopping, sleep)
+        finally:
+            with self._condition:
+                self._busy = False
+                self._condition.notify_all()
+
+    def _sleep_for(self) -> float | None:
+        """Until the next scheduled send is due; forever (until woken) with a frozen clock."""
+        with self._engine.connect() as connection:
+            next_at: datetime | None = connection.execute(
+                select(func.min(_sends.c.schedule_at)).where(_sends.c.status == SCHEDULED)
+            ).scalar()
+        if next_at is None or self._clock.mode == "frozen":
+            return None
+        seconds = (next_at - self._clock.now()).total_seconds()
+        return min(max(seconds, 0.0), MAX_SLEEP)
+
+    def due_send_ids(self, now: datetime) -> list[int]:
+        """Sends to fan out now: queued, half-done by a crash, or scheduled and due."""
+        query = (
+            select(_sends.c.id)
+            .where(
+                or_(
+                    _sends.c.status.in_([QUEUED, SENDING]),
+                    (_sends.c.status == SCHEDULED) & (_sends.c.schedule_at <= now),
+                )
+            )
+            .order_by(_sends.c.id)
+        )
+        with self._engine.connect() as connection:
+            ids = [int(row[0]) for row in connection.execute(query)]
+        return [i for i in ids if i not in self._given_up]
+
+    def _dispatch_due(self) -> None:
+        for send_id in self.due_send_ids(self._clock.now()):
+            if self._stopping:
+                return
+            try:
+                self.dispatch(send_id)
+            except Exception as error:
+                self._give_up(send_id, error)
+
+    # -- one send ------------------------------------------------------------------------
+
+    def dispatch(self, send_id: int) -> None:
+        """Fan one send out and complete it; safe to repeat after a crash (no duplicates)."""
+        with Session(self._engine) as session:
+            send = session.get(Send, send_id)
+            if send is not None:
+                session.expunge(send)
+        if send is None or send.status == COMPLETED:
+            return  # pruned or reset meanwhile, or finished by an earlier pass
+        if send.status != SENDING and not self._set_status(send, SENDING):
+            return
+        fixtures = self._fixtures()
+        audience = Audience(
+            application_ids=list(send.application_ids),
+            segment_id=send.segment_id,
+            table_id=send.table_id,
+            use_only_engaged=send.use_only_engaged,
+        )
+        recipients = resolve_audience(fixtures, audience)
+        content = SendContent.compile(send.content)
+        misses = Misses()
+        created_at = sql_datetime(self._clock.now())
+        assert send.id is not None
+        in_flight: list[Future[None]] = []
+        for start in range(0, len(recipients), self._chunk_size):
+            if self._stopping:
+                break
+            chunk = recipients[start : start + self._chunk_size]
+            rows = list(delivery_rows(send.id, content, chunk, created_at, misses))
+            in_flight.append(self._writer.submit(_inserter(rows)))
+            if len(in_flight) >= IN_FLIGHT:
+                in_flight.pop(0).result()
+        for future in in_flight:
+            future.result()
+        if self._stopping:
+            return  # left Sending: the next start finishes it without duplicating rows
+        warnings = [*content.warnings, *misses.warnings(len(recipients))]
+        self._complete(send, warnings)
+
+    def _set_status(self, send: Send, status: str) -> bool:
+        """Move a send on if no one else did (a reset may have removed it); publish after."""
+        now = self._clock.now()
+        old = send.status
+
+        def write(connection: Connection) -> int:
+            result = connection.execute(
+                update(_sends)
+                .where((_sends.c.id == send.id) & (_sends.c.status == old))
+                .values(status=status, updated_at=now)
+            )
+            return int(result.rowcount)
+
+        if not self._writer.run_sync(write):
+            return False
+        send.status = status
+        self._events.publish("send.status", id=send.id, trackingId=send.tracking_id, status=status)
+        return True
+
+    def _complete(self, send: Send, new_warnings: list[str]) -> None:
+        now = self._clock.now()
+        # Per-recipient warnings are aggregated per send (one line per field and cause), and
+        # added to the send's own warnings once it completes, so a reader finds them together.
+        warnings = list(dict.fromkeys([*send.warnings, *new_warnings]))
+
+        def write(connection: Connection) -> int:
+            count = (
+                select(func.count())
+                .select_from(_deliveries)
+                .where(_deliveries.c.send_id == send.id)
+                .scalar_subquery()
+            )
+            result = connection.execute(
+                update(_sends)
+                .where((_sends.c.id == send.id) & (_sends.c.status == SENDING))
+                .values(
+                    status=COMPLETED,
+                    updated_at=now,
+                    completed_at=now,
+                    delivery_count=count,
+                    warnings=warnings,
+                )
+            )
+            return int(result.rowcount)
+
+        if self._writer.run_sync(write):
+            self._events.publish(
+                "send.status", id=send.id, trackingId=send.tracking_id, status=COMPLETED
+            )
+
+    def _give_up(self, send_id: int, error: Exception) -> None:
+        """A send that cannot be fanned out is completed with a warning, not retried forever."""
+        log.exception("send %d could not be dispatched", send_id, exc_info=error)
+        self._given_up.add(send_id)
+        try:
+            with Session(self._engine) as session:
+                send = session.get(Send, send_id)
+                if send is not None:
+                    session.expunge(send)
+            if send is None:
+                return
+            if send.status != SENDING and not self._set_status(send, SENDING):
+                return
+            self._complete(send, [f"the emulator could not fan this send out: {error}"])
+        except Exception:
+            log.exception("send %d could not be marked as failed", send_id)

@@ -14,7 +14,7 @@ from emulator.errors import ApiError, BadRequest
 from emulator.journal import JournalMiddleware
 from emulator.responses import JsonResponse, error_response
 from emulator.retention import pruning
-from emulator.routes import control, inspect, live, rest
+from emulator.routes import control, inspect, live, rest, ui
 from emulator.routes.deps import require_admin
 from emulator.runtime import Runtime
 from emulator.settings import Settings
@@ -54,6 +54,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(inspect.router, dependencies=admin)
     app.include_router(live.router, dependencies=admin)
     app.include_router(control.router, dependencies=admin)
+    app.include_router(ui.fragments, dependencies=admin)
+    app.include_router(ui.pages)
+    app.mount(ui.STATIC_URL, ui.static_files(), name="ui-static")
 
     app.add_middleware(JournalMiddleware, runtime=runtime)
 

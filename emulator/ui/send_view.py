@@ -1,0 +1,173 @@
+"""One send: what came in, what went back, its warnings, and every device's notification."""
+
+import json
+from typing import Any
+
+from emulator.fixtures import FixtureSet
+from emulator.ui.curl import curl_command
+from emulator.ui.html import Html, join, render
+from emulator.ui.inbox import applications, audience, send_title
+from emulator.ui.layout import UI, empty, status_badge, when, with_query
+from emulator.ui.preview import delivery_card
+
+# Previews rendered at once; a send to a large table is summarised rather than drawn whole.
+MAX_PREVIEWS = 200
+
+
+def pretty_json(value: Any) -> str:
+    if isinstance(value, str):
+        return value  # a body that was not JSON is shown as the text it was
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def _fact(label: str, value: object) -> Html:
+    if value is None or value == "" or value == []:
+        return Html("")
+    return render("<dt>{label}</dt><dd>{value}</dd>", label=label, value=value)
+
+
+def _templates(send: dict[str, Any], fixtures: FixtureSet) -> str:
+    names = []
+    for template_id in send.get("templateIds") or []:
+        template = fixtures.templates_by_id.get(str(template_id).lower())
+        names.append(template.name if template else str(template_id))
+    return ", ".join(names)
+
+
+def _code_block(block_id: str, heading: str, text: str, buttons: Html) -> Html:
+    return render(
+        """<section class="code">
+<header><h2>{heading}</h2>{buttons}</header>
+<pre id="{block_id}">{text}</pre>
+</section>""",
+        block_id=block_id,
+        heading=heading,
+        text=text,
+        buttons=buttons,
+    )
+
+
+def _copy_button(target: str, label: str) -> Html:
+    return render(
+        '<button type="button" data-action="copy" data-target="{target}">{label}</button>',
+        target=target,
+        label=label,
+    )
+
+
+def send_detail_body(send: dict[str, Any], fixtures: FixtureSet, base_url: str) -> Html:
+    title, _message = send_title(send["content"])
+    deliveries: list[dict[str, Any]] = send.get("deliveries") or []
+    shown = deliveries[:MAX_PREVIEWS]
+    if not deliveries:
+        waiting = send["status"] in {"Queued", "Scheduled", "Sending"}
+        cards = empty(
+            "Not fanned out yet: deliveries appear here when the send is dispatched."
+            if waiting
+            else "No device received this send (see the warnings)."
+        )
+    else:
+        cards = render(
+            '<div class="deliveries">{cards}</div>{more}',
+            cards=join(delivery_card(d, fixtures) for d in shown),
+            more=render(
+                '<p class="note">The first {n} of {total} deliveries are shown; '
+                '<a href="{href}">all of them as JSON</a>.</p>',
+                n=len(shown),
+                total=len(deliveries),
+                href=f"/_emulator/sends/{send['transactionId']}",
+            )
+            if len(deliveries) > len(shown)
+            else Html(""),
+        )
+    warnings = (
+        render(
+            '<section class="warnings"><h2>Warnings</h2><ul>{items}</ul></section>',
+            items=join(render("<li>{w}</li>", w=w) for w in send["warnings"]),
+        )
+        if send["warnings"]
+        else Html("")
+    )
+    others = (
+        render(
+            '<p class="note">Other sends with this tracking id: {links}</p>',
+            links=join(
+                (
+                    render(
+                        '<a href="{href}">{when}</a>',
+                        href=f"{UI}/sends/{o['transactionId']}",
+                        when=o["receivedAt"],
+                    )
+                    for o in send["others"]
+                ),
+                ", ",
+            ),
+        )
+        if send.get("others")
+        else Html("")
+    )
+    request_text = pretty_json(send["request"])
+    curl = curl_command(base_url, _raw_body(send), send["apiUser"], fixtures)
+    return render(
+        """<p class="back"><a href="{inbox}">← Inbox</a></p>
+<h1 class="send-title" data-id="{id}" data-status="{status}">{title} {badge}</h1>
+<dl class="summary">{facts}</dl>
+{others}{warnings}
+<section><h2>Deliveries <span class="muted">({count})</span></h2>{cards}</section>
+{request}
+<details class="curl"><summary>As curl</summary><pre id="curl">{curl}</pre></details>
+{response}""",
+        inbox=f"{UI}/",
+        id=send["id"],
+        status=send["status"],
+        title=title or "(no title)",
+        badge=status_badge(send["status"]),
+        facts=Html(
+            "".join(
+                [
+                    _fact("Tracking id", send["trackingId"]),
+                    _fact("Transaction id", send["transactionId"]),
+                    _fact("Received", when(send["receivedAt"])),
+                    _fact(
+                        "Scheduled for", when(send["scheduleAt"]) if send["scheduleAt"] else None
+                    ),
+                    _fact("Completed", when(send["completedAt"]) if send["completedAt"] else None),
+                    _fact("Audience", audience(send, fixtures)),
+                    _fact("Applications", applications(send, fixtures)),
+                    _fact("Templates", _templates(send, fixtures)),
+                    _fact("Engaged devices only", "yes" if send["useOnlyEngagedTokens"] else None),
+                    _fact("API user", send["apiUser"]),
+                    _fact("Client IP", send["clientIp"]),
+                ]
+            )
+        ),
+        others=others,
+        warnings=warnings,
+        count=send["deliveryCount"] or len(deliveries),
+        cards=cards,
+        request=_code_block(
+            "request-json",
+            "Request",
+            request_text,
+            join([_copy_button("request-json", "Copy"), _copy_button("curl", "Copy as curl")]),
+        ),
+        curl=curl,
+        response=_code_block(
+            "response-json",
+            "Response",
+            pretty_json(send["response"]),
+            _copy_button("response-json", "Copy"),
+        ),
+    )
+
+
+def _raw_body(send: dict[str, Any]) -> str:
+    """The body as received: the stored text re-serialised only if it was parsed."""
+    body = send["request"]
+    if isinstance(body, str):
+        return body
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+def send_fragment_url(key: str) -> str:
+    return with_query(f"{UI}/fragments/sends/{key}")

@@ -24,7 +24,8 @@ def render(template: str, /, **values: object) -> Html:
     return Html(template.format(**{name: escape(value) for name, value in values.items()}))
 
 
-def join(parts: Iterable[Html], separator: str = "") -> Html:
+def join(parts: Iterable[str], separator: str = "") -> Html:
+    """Parts that are not `Html` are escaped."""
     return Html(separator.join(escape(part) for part in parts))
 
 

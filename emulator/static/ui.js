@@ -34,17 +34,25 @@
     return token ? { Authorization: "Bearer " + token } : {};
   }
 
-  // fetch() with the admin token; on a 401 asks for the token once and tries again.
-  async function api(url, options) {
-    const opts = Object.assign({}, options || {});
-    opts.headers = Object.assign({}, opts.headers || {}, authHeaders());
-    let response = await fetch(url, opts);
-    if (response.status === 401) {
+  // fetch() with the admin token. On a 401 the token is asked for (once per page, and only
+  // where `ask` is set: the events stream just tries again later) and the call repeated.
+  let asked = false;
+  async function api(url, options, ask) {
+    const send = () => {
+      const opts = Object.assign({}, options || {});
+      opts.headers = Object.assign({}, opts.headers || {}, authHeaders());
+      return fetch(url, opts);
+    };
+    const used = sessionStorage.getItem(TOKEN_KEY);
+    let response = await send();
+    if (response.status !== 401) return response;
+    if (sessionStorage.getItem(TOKEN_KEY) !== used) return send(); // given meanwhile
+    if (ask && !asked) {
+      asked = true;
       const token = window.prompt("This emulator has an admin token. Enter it to see its data:");
       if (token) {
         sessionStorage.setItem(TOKEN_KEY, token.trim());
-        opts.headers = Object.assign({}, options && options.headers, authHeaders());
-        response = await fetch(url, opts);
+        response = await send();
       }
     }
     return response;
@@ -68,7 +76,7 @@
     const target = part === "list" ? document.getElementById("list") || document.getElementById("content")
                                    : document.getElementById("content");
     const url = part === "body" ? withPart(body.dataset.fragment, "body") : body.dataset.fragment;
-    const response = await api(url, { headers: { Accept: "text/html" } });
+    const response = await api(url, { headers: { Accept: "text/html" } }, true);
     if (response.status === 401) {
       target.innerHTML = '<p class="error-box">The admin token was not accepted.</p>';
       return;
@@ -142,7 +150,7 @@
       try {
         const response = await api("/_emulator/events?kinds=" + encodeURIComponent(kinds), {
           headers: { Accept: "text/event-stream" },
-        });
+        }, false);
         if (!response.ok || !response.body) throw new Error("events: " + response.status);
         const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
         let buffer = "";
@@ -256,12 +264,12 @@
       if (source) await copy(source.textContent, button);
       return;
     } else if (action === "clear") {
-      response = await api("/_emulator/sends", { method: "DELETE" });
+      response = await api("/_emulator/sends", { method: "DELETE" }, true);
     } else if (action === "reset") {
-      response = await api("/_emulator/reset", { method: "POST" });
+      response = await api("/_emulator/reset", { method: "POST" }, true);
     } else if (action === "open" || action === "click") {
       const id = encodeURIComponent(button.dataset.delivery);
-      response = await api("/_emulator/deliveries/" + id + "/" + action, { method: "POST" });
+      response = await api("/_emulator/deliveries/" + id + "/" + action, { method: "POST" }, true);
     } else {
       return;
     }

@@ -28,9 +28,10 @@ from tests.server import serving
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
-PLACEHOLDER = b"""<svg xmlns="http://www.w3.org/2000/svg" width="600" height="300" viewBox="0 0 600 300">
+PLACEHOLDER = b"""<svg xmlns="http://www.w3.org/2000/svg" width="600" height="300">
 <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">
-<stop offset="0" stop-color="#ffb86b"/><stop offset="1" stop-color="#ff5f8f"/></linearGradient></defs>
+<stop offset="0" stop-color="#ffb86b"/><stop offset="1" stop-color="#ff5f8f"/>
+</linearGradient></defs>
 <rect width="600" height="300" fill="url(#g)"/>
 <circle cx="470" cy="90" r="60" fill="#fff" opacity=".35"/>
 <rect x="60" y="170" width="240" height="70" rx="14" fill="#fff" opacity=".9"/>

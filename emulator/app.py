@@ -13,7 +13,7 @@ from emulator.errors import ApiError, BadRequest
 from emulator.journal import JournalMiddleware
 from emulator.responses import JsonResponse, error_response
 from emulator.retention import pruning
-from emulator.routes import control, inspect, live, rest
+from emulator.routes import control, docs, inspect, live, rest
 from emulator.routes.deps import require_admin
 from emulator.runtime import Runtime
 from emulator.settings import Settings
@@ -39,9 +39,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         title="push-emulator",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/_emulator/docs",
+        # Served by routes.docs instead, behind the admin token like every /_emulator route.
+        docs_url=None,
         redoc_url=None,
-        openapi_url="/_emulator/openapi.json",
+        openapi_url=None,
     )
     app.state.runtime = runtime
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(inspect.router, dependencies=admin)
     app.include_router(live.router, dependencies=admin)
     app.include_router(control.router, dependencies=admin)
+    app.include_router(docs.router, dependencies=admin)
 
     app.add_middleware(JournalMiddleware, runtime=runtime)
 

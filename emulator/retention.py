@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Connection, delete, or_, select
 
+from emulator.events import Event, Subscription
 from emulator.queries import deliveries, journal, sends
 
 if TYPE_CHECKING:
@@ -22,6 +23,15 @@ PRUNE_INTERVAL = 60.0
 # Count pruning runs after this many new sends or requests, so the tables overshoot their
 # bound by at most a tenth (capped), and a burst of sends is not slowed by a prune each.
 PRUNE_EVERY_MAX = 100
+
+
+# Put on the pruner's own subscription only, never published to others.
+CLOCK_MOVED = Event("clock")
+
+
+def _offer(subscription: Subscription, event: Event) -> None:
+    with contextlib.suppress(asyncio.QueueFull):  # a full queue means a prune is near anyway
+        subscription.queue.put_nowait(event)
 
 
 def clear_sends(connection: Connection) -> int:
@@ -125,31 +135,20 @@ class Pruner:
         if not self.enabled:
             return
         loop = asyncio.get_running_loop()
-        clock_moved = asyncio.Event()
-
-        def moved() -> None:
-            # The clock may be moved from any thread, and after this loop has closed.
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(clock_moved.set)
-
-        self.runtime.clock.on_change(moved)
         async with self.runtime.events.subscribe() as subscription:
+
+            def moved() -> None:
+                # The clock may be moved from any thread, and after this loop has closed.
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(_offer, subscription, CLOCK_MOVED)
+
+            self.runtime.clock.on_change(moved)
             await self._prune_logged()
             new_rows = 0
             while True:
-                waiter = asyncio.ensure_future(subscription.next(self.interval))
-                mover = asyncio.ensure_future(clock_moved.wait())
-                done, _ = await asyncio.wait({waiter, mover}, return_when=asyncio.FIRST_COMPLETED)
-                for task in (waiter, mover):
-                    if task not in done:
-                        task.cancel()
-                if mover in done:
-                    clock_moved.clear()
-                    await self._prune_logged()
-                    new_rows = 0
-                    continue
-                event = waiter.result()
-                if event is None:  # the idle interval passed: age pruning
+                event = await subscription.next(self.interval)
+                if event is None or event is CLOCK_MOVED:
+                    # Idle for the interval, or time jumped: rows may have aged out.
                     await self._prune_logged()
                     new_rows = 0
                 elif event.kind == "shutdown":

@@ -44,7 +44,10 @@ def parse_time(name: str, value: str | None) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise BadRequest([f"{name}: must be an ISO 8601 date-time, got {value!r}"]) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except OverflowError:
+        raise BadRequest([f"{name}: is out of range once in UTC: {value!r}"]) from None
 
 
 def parse_limit(value: int | None) -> int:
@@ -59,7 +62,8 @@ def parse_cursor(value: str | None) -> int | None:
     """Cursors are opaque to callers; inside they are the id of the last item on a page."""
     if value is None or value == "":
         return None
-    if not value.isdigit():
+    # SQLite ids are 64-bit: longer digit strings cannot be one of ours.
+    if not value.isdigit() or len(value) > 18:
         raise BadRequest([f"cursor: not a cursor this server gave out: {value!r}"])
     return int(value)
 

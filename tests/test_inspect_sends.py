@@ -291,3 +291,36 @@ def test_export_pages_through_more_sends_than_one_read(client: TestClient) -> No
     assert len(chunks) == 3
     lines = b"".join(chunks).splitlines()
     assert [orjson.loads(line)["transactionId"] for line in lines] == made
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/_emulator/sends", {"cursor": "9" * 30}, "cursor"),
+        ("/_emulator/sends", {"since": "9999-12-31T23:59:59-23:59"}, "since"),
+        ("/_emulator/sends", {"until": "0001-01-01T00:00:00+23:59"}, "until"),
+        ("/_emulator/sends", {"limit": "9" * 30}, "limit"),
+        ("/_emulator/sends/wait", {"timeout": "nan"}, "timeout"),
+        ("/_emulator/sends/wait", {"count": "9" * 30}, "count"),
+        ("/_emulator/requests", {"cursor": "-1"}, "cursor"),
+        ("/_emulator/export", {"since": "9999-12-31T23:59:59-23:59"}, "since"),
+    ],
+)
+def test_out_of_range_parameters_are_400s_never_500s(
+    client: TestClient, path: str, params: dict[str, str], field: str
+) -> None:
+    response = client.get(path, params=params)
+    assert response.status_code == 400
+    assert response.json()["message"].startswith(f"{field}:")
+
+
+@pytest.mark.parametrize("delivery_id", ["9" * 30, "-1", "x"])
+def test_bad_delivery_ids_are_400s(client: TestClient, delivery_id: str) -> None:
+    response = client.post(f"/_emulator/deliveries/{delivery_id}/open")
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("delivery_id:")
+
+
+def test_like_wildcards_and_nul_in_q_are_plain_text(client: TestClient) -> None:
+    post_send(client)
+    assert listed(client, q="\x00%_\\") == []

@@ -77,6 +77,13 @@ def canonical_status(value: str | None) -> str | None:
     raise BadRequest([f"status: must be one of {', '.join(SEND_STATUSES)}, got {value!r}"])
 
 
+def _search_text(value: str | None) -> str | None:
+    # SQLite's LIKE stops reading a pattern at NUL, which would make it match everything.
+    if value is not None and "\x00" in value:
+        raise BadRequest(["q: must not contain the NUL character"])
+    return value
+
+
 @dataclass(frozen=True)
 class SendFilters:
     """The sends filters of the API, by their query-parameter names' meaning."""
@@ -116,7 +123,7 @@ class SendFilters:
             contact_key=text("contactKey"),
             token=text("token"),
             api_user=text("apiUser"),
-            q=text("q"),
+            q=_search_text(text("q")),
             since=parse_time("since", text("since")),
             until=parse_time("until", text("until")),
         )

@@ -321,6 +321,11 @@ def test_bad_delivery_ids_are_400s(client: TestClient, delivery_id: str) -> None
     assert response.json()["message"].startswith("delivery_id:")
 
 
-def test_like_wildcards_and_nul_in_q_are_plain_text(client: TestClient) -> None:
+def test_q_refuses_nul_which_sqlite_would_read_as_the_end_of_the_pattern(
+    client: TestClient,
+) -> None:
     post_send(client)
-    assert listed(client, q="\x00%_\\") == []
+    response = client.get("/_emulator/sends", params={"q": "x\x00"})
+    assert response.status_code == 400
+    assert response.json()["message"] == "q: must not contain the NUL character"
+    assert listed(client, q="%_\\") == []

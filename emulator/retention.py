@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +33,16 @@ CLOCK_MOVED = Event("clock")
 def _offer(subscription: Subscription, event: Event) -> None:
     with contextlib.suppress(asyncio.QueueFull):  # a full queue means a prune is near anyway
         subscription.queue.put_nowait(event)
+
+
+_NEW_ROWS = frozenset({"send", "request"})
+
+
+def _drain(subscription: Subscription) -> list[Event]:
+    taken = []
+    while not subscription.queue.empty():
+        taken.append(subscription.queue.get_nowait())
+    return taken
 
 
 def clear_sends(connection: Connection) -> int:
@@ -143,21 +154,21 @@ class Pruner:
                     loop.call_soon_threadsafe(_offer, subscription, CLOCK_MOVED)
 
             self.runtime.clock.on_change(moved)
-            await self._prune_logged()
             new_rows = 0
+            due = 0.0  # real (monotonic) time of the next age prune; the first is at once
             while True:
-                event = await subscription.next(self.interval)
-                if event is None or event is CLOCK_MOVED:
-                    # Idle for the interval, or time jumped: rows may have aged out.
+                first = await subscription.next(max(0.0, due - time.monotonic()))
+                # Under load many events wait at once; taking them together costs one wake.
+                batch = [first, *_drain(subscription)]
+                if any(e is not None and e.kind == "shutdown" for e in batch):
+                    return
+                new_rows += sum(1 for e in batch if e is not None and e.kind in _NEW_ROWS)
+                # A prune is due after enough new rows, every interval of real time (rows age
+                # even when nothing arrives), and when the clock jumps.
+                if new_rows >= self.every or time.monotonic() >= due or CLOCK_MOVED in batch:
                     await self._prune_logged()
                     new_rows = 0
-                elif event.kind == "shutdown":
-                    return
-                elif event.kind in ("send", "request"):
-                    new_rows += 1
-                    if new_rows >= self.every:
-                        await self._prune_logged()
-                        new_rows = 0
+                    due = time.monotonic() + self.interval
 
     async def _prune_logged(self) -> None:
         try:

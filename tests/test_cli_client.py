@@ -122,7 +122,8 @@ def test_a_served_process_with_an_open_event_stream_stops_on_sigterm(tmp_path: P
         # The banner comes once the socket listens; connections made now wait to be served.
         assert "base URL" in process.stderr.readline()
         url = f"http://127.0.0.1:{port}/_emulator/events"
-        with httpx.stream("GET", url, timeout=30) as response:
+        # Shorter than the keep-alive interval: a stream left open fails the test, not hangs it.
+        with httpx.stream("GET", url, timeout=10) as response:
             lines = response.iter_lines()
             assert next(lines) == ": connected"
             process.send_signal(signal.SIGTERM)

@@ -287,10 +287,20 @@ def test_export_pages_through_more_sends_than_one_read(client: TestClient) -> No
     from emulator.queries import SendFilters, export_sends
 
     made = [post_send(client)["transactionId"] for _ in range(5)]
+    add_delivery(client, send_id_of(client, made[1]), "fcm-ada-pixel8")
+    add_delivery(client, send_id_of(client, made[3]), "fcm-ada-pixel8")
+    add_delivery(client, send_id_of(client, made[3]), "fcm-mehmet-galaxy")
     chunks = list(export_sends(runtime_of(client).engine, SendFilters(), page_size=2))
     assert len(chunks) == 3
-    lines = b"".join(chunks).splitlines()
-    assert [orjson.loads(line)["transactionId"] for line in lines] == made
+    lines = [orjson.loads(line) for line in b"".join(chunks).splitlines()]
+    assert [line["transactionId"] for line in lines] == made
+    assert [[d["token"] for d in line["deliveries"]] for line in lines] == [
+        [],
+        ["fcm-ada-pixel8"],
+        [],
+        ["fcm-ada-pixel8", "fcm-mehmet-galaxy"],
+        [],
+    ]
 
 
 @pytest.mark.parametrize(

@@ -312,10 +312,6 @@ def send_detail(connection: Connection, key: str) -> dict[str, Any] | None:
     }
 
 
-def send_with_deliveries(connection: Connection, row: RowMapping) -> dict[str, Any]:
-    return {**send_item(row), "deliveries": deliveries_of(connection, row["id"])}
-
-
 def export_sends(engine: Engine, filters: SendFilters, page_size: int = 200) -> Iterator[bytes]:
     """Every matching send with its deliveries as NDJSON, oldest first, one page per read."""
     last = 0
@@ -328,7 +324,20 @@ def export_sends(engine: Engine, filters: SendFilters, page_size: int = 200) -> 
                 .limit(page_size)
             )
             rows = connection.execute(query).mappings().all()
-            lines = [orjson.dumps(send_with_deliveries(connection, row)) + b"\n" for row in rows]
+            # One read for the deliveries of the whole page, not one per send.
+            by_send: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
+            if rows:
+                found = connection.execute(
+                    select(deliveries)
+                    .where(deliveries.c.send_id.in_(list(by_send)))
+                    .order_by(deliveries.c.id)
+                ).mappings()
+                for delivery in found:
+                    by_send[delivery["send_id"]].append(delivery_item(delivery))
+            lines = [
+                orjson.dumps({**send_item(row), "deliveries": by_send[row["id"]]}) + b"\n"
+                for row in rows
+            ]
         if not rows:
             return
         yield b"".join(lines)

@@ -19,12 +19,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("emulator.retention")
 
-# Age pruning also runs this often (real seconds) while the server is idle.
+# Pruning runs at least this often (real seconds), since rows age even when none arrive.
 PRUNE_INTERVAL = 60.0
 # Count pruning runs after this many new sends or requests, so the tables overshoot their
 # bound by at most a tenth (capped), and a burst of sends is not slowed by a prune each.
 PRUNE_EVERY_MAX = 100
-
+_NEW_ROWS = frozenset({"send", "request"})
 
 # Put on the pruner's own subscription only, never published to others.
 CLOCK_MOVED = Event("clock")
@@ -33,9 +33,6 @@ CLOCK_MOVED = Event("clock")
 def _offer(subscription: Subscription, event: Event) -> None:
     with contextlib.suppress(asyncio.QueueFull):  # a full queue means a prune is near anyway
         subscription.queue.put_nowait(event)
-
-
-_NEW_ROWS = frozenset({"send", "request"})
 
 
 def _drain(subscription: Subscription) -> list[Event]:

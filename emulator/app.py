@@ -13,7 +13,7 @@ from emulator.errors import ApiError, BadRequest
 from emulator.journal import JournalMiddleware
 from emulator.responses import JsonResponse, error_response
 from emulator.retention import pruning
-from emulator.routes import control, docs, inspect, live, rest
+from emulator.routes import docs, inspect, live, manage, rest
 from emulator.routes.deps import require_admin
 from emulator.runtime import Runtime
 from emulator.settings import Settings
@@ -50,7 +50,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     admin = [Depends(require_admin)]
     app.include_router(inspect.router, dependencies=admin)
     app.include_router(live.router, dependencies=admin)
-    app.include_router(control.router, dependencies=admin)
+    app.include_router(manage.router, dependencies=admin)
     app.include_router(docs.router, dependencies=admin)
 
     app.add_middleware(JournalMiddleware, runtime=runtime)

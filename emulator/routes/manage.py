@@ -1,4 +1,4 @@
-"""/_emulator routes that change state: reset, fixtures, and engagement with a delivery."""
+"""/_emulator routes that change recorded state: reset, fixtures, engagement with a delivery."""
 
 from typing import Annotated
 
@@ -10,7 +10,7 @@ from emulator.responses import JsonResponse
 from emulator.routes.deps import RuntimeDep
 from emulator.sending import parse_json_body
 
-router = APIRouter(prefix="/_emulator", tags=["control"])
+router = APIRouter(prefix="/_emulator", tags=["manage"])
 
 DeliveryId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 

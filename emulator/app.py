@@ -14,7 +14,7 @@ from emulator.errors import ApiError, BadRequest
 from emulator.journal import JournalMiddleware
 from emulator.responses import JsonResponse, error_response
 from emulator.retention import pruning
-from emulator.routes import control, inspect, live, rest, ui
+from emulator.routes import docs, inspect, live, manage, rest, ui
 from emulator.routes.deps import require_admin
 from emulator.runtime import Runtime
 from emulator.settings import Settings
@@ -43,9 +43,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         title="push-emulator",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/_emulator/docs",
+        # Served by routes.docs instead, behind the admin token like every /_emulator route.
+        docs_url=None,
         redoc_url=None,
-        openapi_url="/_emulator/openapi.json",
+        openapi_url=None,
     )
     app.state.runtime = runtime
 
@@ -53,7 +54,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     admin = [Depends(require_admin)]
     app.include_router(inspect.router, dependencies=admin)
     app.include_router(live.router, dependencies=admin)
-    app.include_router(control.router, dependencies=admin)
+    app.include_router(manage.router, dependencies=admin)
+    app.include_router(docs.router, dependencies=admin)
     app.include_router(ui.fragments, dependencies=admin)
     app.include_router(ui.pages)
     app.mount(ui.STATIC_URL, ui.static_files(), name="ui-static")

@@ -2,10 +2,12 @@
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from emulator.testing import RunningEmulator, run_emulator
+if TYPE_CHECKING:
+    from emulator.testing import RunningEmulator
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -18,8 +20,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.fixture(scope="session")
-def push_emulator(pytestconfig: pytest.Config) -> Iterator[RunningEmulator]:
+def push_emulator(pytestconfig: pytest.Config) -> Iterator["RunningEmulator"]:
     """The emulator on a free port: `.base_url` for the code under test, `.client` to look."""
+    # Imported here: every pytest run in an environment with the package loads this plugin,
+    # and only the sessions that use the fixture should pay for importing the server.
+    from emulator.testing import run_emulator
+
     folder = str(pytestconfig.getini("push_emulator_fixtures"))
     fixtures: Path | None = pytestconfig.rootpath / folder if folder else None
     with run_emulator(fixtures) as emulator:
@@ -28,7 +34,7 @@ def push_emulator(pytestconfig: pytest.Config) -> Iterator[RunningEmulator]:
 
 @pytest.fixture(autouse=True)
 def _push_emulator_reset(request: pytest.FixtureRequest) -> None:
-    # Only tests that use the emulator pay for a reset, and start from a clean one.
+    # Only tests that use the emulator pay for a reset, and each starts from a clean one.
     if "push_emulator" in request.fixturenames:
         emulator: RunningEmulator = request.getfixturevalue("push_emulator")
         emulator.client.reset()

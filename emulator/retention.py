@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Connection, delete, or_, select
 
+from emulator.events import Event, Subscription
 from emulator.queries import deliveries, journal, sends
 
 if TYPE_CHECKING:
@@ -17,11 +19,27 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("emulator.retention")
 
-# Age pruning also runs this often (real seconds) while the server is idle.
+# Pruning runs at least this often (real seconds), since rows age even when none arrive.
 PRUNE_INTERVAL = 60.0
 # Count pruning runs after this many new sends or requests, so the tables overshoot their
 # bound by at most a tenth (capped), and a burst of sends is not slowed by a prune each.
 PRUNE_EVERY_MAX = 100
+_NEW_ROWS = frozenset({"send", "request"})
+
+# Put on the pruner's own subscription only, never published to others.
+CLOCK_MOVED = Event("clock")
+
+
+def _offer(subscription: Subscription, event: Event) -> None:
+    with contextlib.suppress(asyncio.QueueFull):  # a full queue means a prune is near anyway
+        subscription.queue.put_nowait(event)
+
+
+def _drain(subscription: Subscription) -> list[Event]:
+    taken = []
+    while not subscription.queue.empty():
+        taken.append(subscription.queue.get_nowait())
+    return taken
 
 
 def clear_sends(connection: Connection) -> int:
@@ -125,40 +143,29 @@ class Pruner:
         if not self.enabled:
             return
         loop = asyncio.get_running_loop()
-        clock_moved = asyncio.Event()
-
-        def moved() -> None:
-            # The clock may be moved from any thread, and after this loop has closed.
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(clock_moved.set)
-
-        self.runtime.clock.on_change(moved)
         async with self.runtime.events.subscribe() as subscription:
-            await self._prune_logged()
+
+            def moved() -> None:
+                # The clock may be moved from any thread, and after this loop has closed.
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(_offer, subscription, CLOCK_MOVED)
+
+            self.runtime.clock.on_change(moved)
             new_rows = 0
+            due = 0.0  # real (monotonic) time of the next age prune; the first is at once
             while True:
-                waiter = asyncio.ensure_future(subscription.next(self.interval))
-                mover = asyncio.ensure_future(clock_moved.wait())
-                done, _ = await asyncio.wait({waiter, mover}, return_when=asyncio.FIRST_COMPLETED)
-                for task in (waiter, mover):
-                    if task not in done:
-                        task.cancel()
-                if mover in done:
-                    clock_moved.clear()
-                    await self._prune_logged()
-                    new_rows = 0
-                    continue
-                event = waiter.result()
-                if event is None:  # the idle interval passed: age pruning
-                    await self._prune_logged()
-                    new_rows = 0
-                elif event.kind == "shutdown":
+                first = await subscription.next(max(0.0, due - time.monotonic()))
+                # Under load many events wait at once; taking them together costs one wake.
+                batch = [first, *_drain(subscription)]
+                if any(e is not None and e.kind == "shutdown" for e in batch):
                     return
-                elif event.kind in ("send", "request"):
-                    new_rows += 1
-                    if new_rows >= self.every:
-                        await self._prune_logged()
-                        new_rows = 0
+                new_rows += sum(1 for e in batch if e is not None and e.kind in _NEW_ROWS)
+                # A prune is due after enough new rows, every interval of real time (rows age
+                # even when nothing arrives), and when the clock jumps.
+                if new_rows >= self.every or time.monotonic() >= due or CLOCK_MOVED in batch:
+                    await self._prune_logged()
+                    new_rows = 0
+                    due = time.monotonic() + self.interval
 
     async def _prune_logged(self) -> None:
         try:

@@ -80,12 +80,17 @@ def run_emulator(fixtures: Fixtures = None, **settings: Any) -> Iterator[Running
         server = EmulatorServer(
             uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"), runtime
         )
-        thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="push-emulator", daemon=True
-        )
+
+        def serve() -> None:
+            try:
+                server.run(sockets=[sock])
+            finally:
+                server.ready.set()  # a server that failed to start wakes the caller too
+
+        thread = threading.Thread(target=serve, name="push-emulator", daemon=True)
         thread.start()
         try:
-            if not server.ready.wait(START_TIMEOUT) or not thread.is_alive():
+            if not server.ready.wait(START_TIMEOUT) or not server.started:
                 raise RuntimeError("the emulator did not start; see the log above")
             url = f"http://127.0.0.1:{port}"
             admin = config.admin_token.get_secret_value() if config.admin_token else None

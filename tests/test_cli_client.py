@@ -1,6 +1,9 @@
 """`push-emulator sends|requests|reset|export` against a running server."""
 
+import signal
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -10,6 +13,7 @@ import pytest
 from emulator.cli import main
 from emulator.testing import RunningEmulator, run_emulator
 from tests.conftest import DEMO, TURKISH_SEGMENT, inline_send
+from tests.server import CLI, free_port
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +106,34 @@ def test_a_wrong_admin_token_or_no_server_is_one_line(emulator: RunningEmulator)
         main(["sends", "--url", emulator.url, "--admin-token", "wrong"])
     with pytest.raises(SystemExit, match="cannot reach the emulator"):
         main(["reset", "--url", "http://127.0.0.1:9"])
+
+
+@pytest.mark.process
+def test_a_served_process_with_an_open_event_stream_stops_on_sigterm(tmp_path: Path) -> None:
+    # `serve` must end open streams itself: uvicorn alone would wait for them forever.
+    port = free_port()
+    process = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port), "--db", str(tmp_path / "e.db")],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        # The banner comes once the socket listens; connections made now wait to be served.
+        assert "base URL" in process.stderr.readline()
+        url = f"http://127.0.0.1:{port}/_emulator/events"
+        # Shorter than the keep-alive interval: a stream left open fails the test, not hangs it.
+        with httpx.stream("GET", url, timeout=10) as response:
+            lines = response.iter_lines()
+            assert next(lines) == ": connected"
+            process.send_signal(signal.SIGTERM)
+            assert [line for line in lines if line] == []  # the stream ends cleanly
+        # uvicorn re-raises the signal after a graceful shutdown, hence -SIGTERM.
+        assert process.wait(timeout=20) == -signal.SIGTERM
+        assert "Finished server process" in process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stderr:
+            process.stderr.close()

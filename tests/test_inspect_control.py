@@ -190,6 +190,8 @@ ADMIN_ROUTES = [
     ("PUT", "/_emulator/fixtures"),
     ("POST", "/_emulator/deliveries/1/open"),
     ("POST", "/_emulator/deliveries/1/click"),
+    ("GET", "/_emulator/docs"),
+    ("GET", "/_emulator/openapi.json"),
 ]
 
 
@@ -224,3 +226,7 @@ def test_the_admin_token_opens_the_routes_and_rest_still_takes_api_tokens(
         guarded.post("/rest/push/sendInstant", json=inline_send(), headers=DEMO).status_code == 200
     )
     assert len(guarded.get("/_emulator/sends", headers=admin).json()["items"]) == 1
+    schema = guarded.get("/_emulator/openapi.json", headers=admin).json()
+    assert "/_emulator/sends/wait" in schema["paths"]
+    assert "/_emulator/openapi.json" not in schema["paths"]
+    assert "swagger" in guarded.get("/_emulator/docs", headers=admin).text.lower()

@@ -287,7 +287,55 @@ def test_export_pages_through_more_sends_than_one_read(client: TestClient) -> No
     from emulator.queries import SendFilters, export_sends
 
     made = [post_send(client)["transactionId"] for _ in range(5)]
+    add_delivery(client, send_id_of(client, made[1]), "fcm-ada-pixel8")
+    add_delivery(client, send_id_of(client, made[3]), "fcm-ada-pixel8")
+    add_delivery(client, send_id_of(client, made[3]), "fcm-mehmet-galaxy")
     chunks = list(export_sends(runtime_of(client).engine, SendFilters(), page_size=2))
     assert len(chunks) == 3
-    lines = b"".join(chunks).splitlines()
-    assert [orjson.loads(line)["transactionId"] for line in lines] == made
+    lines = [orjson.loads(line) for line in b"".join(chunks).splitlines()]
+    assert [line["transactionId"] for line in lines] == made
+    assert [[d["token"] for d in line["deliveries"]] for line in lines] == [
+        [],
+        ["fcm-ada-pixel8"],
+        [],
+        ["fcm-ada-pixel8", "fcm-mehmet-galaxy"],
+        [],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/_emulator/sends", {"cursor": "9" * 30}, "cursor"),
+        ("/_emulator/sends", {"since": "9999-12-31T23:59:59-23:59"}, "since"),
+        ("/_emulator/sends", {"until": "0001-01-01T00:00:00+23:59"}, "until"),
+        ("/_emulator/sends", {"limit": "9" * 30}, "limit"),
+        ("/_emulator/sends/wait", {"timeout": "nan"}, "timeout"),
+        ("/_emulator/sends/wait", {"count": "9" * 30}, "count"),
+        ("/_emulator/requests", {"cursor": "-1"}, "cursor"),
+        ("/_emulator/export", {"since": "9999-12-31T23:59:59-23:59"}, "since"),
+    ],
+)
+def test_out_of_range_parameters_are_400s_never_500s(
+    client: TestClient, path: str, params: dict[str, str], field: str
+) -> None:
+    response = client.get(path, params=params)
+    assert response.status_code == 400
+    assert response.json()["message"].startswith(f"{field}:")
+
+
+@pytest.mark.parametrize("delivery_id", ["9" * 30, "-1", "x"])
+def test_bad_delivery_ids_are_400s(client: TestClient, delivery_id: str) -> None:
+    response = client.post(f"/_emulator/deliveries/{delivery_id}/open")
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("delivery_id:")
+
+
+def test_q_refuses_nul_which_sqlite_would_read_as_the_end_of_the_pattern(
+    client: TestClient,
+) -> None:
+    post_send(client)
+    response = client.get("/_emulator/sends", params={"q": "x\x00"})
+    assert response.status_code == 400
+    assert response.json()["message"] == "q: must not contain the NUL character"
+    assert listed(client, q="%_\\") == []

@@ -64,3 +64,18 @@ def test_a_failing_expectation_fails_the_users_test(tmp_path: Path) -> None:
     result = run_pytest(tmp_path)
     assert result.returncode == 1
     assert "1 failed" in result.stdout
+
+
+def test_the_ini_option_names_the_session_fixtures(tmp_path: Path) -> None:
+    (tmp_path / "fx").mkdir()
+    (tmp_path / "fx" / "api_users.json").write_text(
+        '[{"userkey": "ci", "password": "pw", "permissions": ["push"]}]'
+    )
+    (tmp_path / "pytest.ini").write_text("[pytest]\npush_emulator_fixtures = fx\n")
+    (tmp_path / "test_fx.py").write_text(
+        "def test_fx(push_emulator):\n"
+        "    users = push_emulator.client.fixtures()['api_users']\n"
+        "    assert [u['userkey'] for u in users] == ['ci']\n"
+    )
+    result = run_pytest(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -57,7 +57,7 @@ class SendPageQuery(SendQuery):
 
 
 class WaitQuery(SendQuery):
-    count: Annotated[int, Field(ge=1, le=10_000)] = 1
+    count: Annotated[int, Field(ge=1, le=1_000_000)] = 1
     timeout: Annotated[float, Field(ge=0)] = Field(
         DEFAULT_TIMEOUT, description=f"seconds; at most {MAX_TIMEOUT:g}"
     )

@@ -1,9 +1,8 @@
-"""Read queries over recorded sends, deliveries and the journal, shaped for the /_emulator API."""
+"""Sends and their deliveries: filters, pages, detail, counts for waits, and the export."""
 
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -12,7 +11,6 @@ from sqlalchemy import (
     Connection,
     Engine,
     RowMapping,
-    Select,
     and_,
     exists,
     func,
@@ -22,46 +20,18 @@ from sqlalchemy import (
 )
 
 from emulator.errors import BadRequest
-from emulator.models import COMPLETED, QUEUED, SCHEDULED, SENDING, Delivery, JournalEntry, Send
+from emulator.models import COMPLETED, QUEUED, SCHEDULED, SENDING
+from emulator.queries.common import (
+    Page,
+    deliveries,
+    iso,
+    newest_first,
+    page_of,
+    parse_time,
+    sends,
+)
 
 SEND_STATUSES = (QUEUED, SCHEDULED, SENDING, COMPLETED)
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 500
-
-sends = Send.__table__  # type: ignore[attr-defined]
-deliveries = Delivery.__table__  # type: ignore[attr-defined]
-journal = JournalEntry.__table__  # type: ignore[attr-defined]
-
-
-def parse_time(name: str, value: str | None) -> datetime | None:
-    """ISO 8601; a time without a zone is UTC, like everything the emulator stores."""
-    if value is None or value == "":
-        return None
-    if "T" in value:
-        # A "+" in an unencoded query string arrives as a space: "...T10:00:00 02:00".
-        value = re.sub(r" (\d\d:?\d\d)$", r"+\1", value)
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadRequest([f"{name}: must be an ISO 8601 date-time, got {value!r}"]) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def parse_limit(value: int | None) -> int:
-    if value is None:
-        return DEFAULT_LIMIT
-    if not 1 <= value <= MAX_LIMIT:
-        raise BadRequest([f"limit: must be between 1 and {MAX_LIMIT}, got {value}"])
-    return value
-
-
-def parse_cursor(value: str | None) -> int | None:
-    """Cursors are opaque to callers; inside they are the id of the last item on a page."""
-    if value is None or value == "":
-        return None
-    if not value.isdigit():
-        raise BadRequest([f"cursor: not a cursor this server gave out: {value!r}"])
-    return int(value)
 
 
 def canonical_status(value: str | None) -> str | None:
@@ -71,6 +41,13 @@ def canonical_status(value: str | None) -> str | None:
         if status.lower() == value.lower():
             return status
     raise BadRequest([f"status: must be one of {', '.join(SEND_STATUSES)}, got {value!r}"])
+
+
+def _search_text(value: str | None) -> str | None:
+    # SQLite's LIKE stops reading a pattern at NUL, which would make it match everything.
+    if value is not None and "\x00" in value:
+        raise BadRequest(["q: must not contain the NUL character"])
+    return value
 
 
 @dataclass(frozen=True)
@@ -112,7 +89,7 @@ class SendFilters:
             contact_key=text("contactKey"),
             token=text("token"),
             api_user=text("apiUser"),
-            q=text("q"),
+            q=_search_text(text("q")),
             since=parse_time("since", text("since")),
             until=parse_time("until", text("until")),
         )
@@ -209,14 +186,6 @@ def send_conditions(filters: SendFilters) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.isoformat().replace("+00:00", "Z")
-
-
 def _request_body(text: str) -> Any:
     # Accepted sends were valid JSON; anything else is shown as the text it was.
     try:
@@ -231,10 +200,10 @@ def send_item(row: RowMapping) -> dict[str, Any]:
         "trackingId": row["tracking_id"],
         "transactionId": row["transaction_id"],
         "status": row["status"],
-        "receivedAt": _iso(row["received_at"]),
-        "updatedAt": _iso(row["updated_at"]),
-        "scheduleAt": _iso(row["schedule_at"]),
-        "completedAt": _iso(row["completed_at"]),
+        "receivedAt": iso(row["received_at"]),
+        "updatedAt": iso(row["updated_at"]),
+        "scheduleAt": iso(row["schedule_at"]),
+        "completedAt": iso(row["completed_at"]),
         "apiUser": row["api_user"],
         "clientIp": row["client_ip"],
         "request": _request_body(row["request_body"]),
@@ -268,42 +237,18 @@ def delivery_item(row: RowMapping) -> dict[str, Any]:
         "extra": row["extra"],
         "status": row["status"],
         "reason": row["reason"],
-        "createdAt": _iso(row["created_at"]),
-        "openedAt": _iso(row["opened_at"]),
-        "clickedAt": _iso(row["clicked_at"]),
+        "createdAt": iso(row["created_at"]),
+        "openedAt": iso(row["opened_at"]),
+        "clickedAt": iso(row["clicked_at"]),
     }
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[dict[str, Any]]
-    next_cursor: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"items": self.items, "nextCursor": self.next_cursor}
-
-
-def _page(rows: Sequence[RowMapping], limit: int, shape: Any) -> Page:
-    # One row more than the page was read, so a last page never offers an empty next one.
-    more = len(rows) > limit
-    rows = rows[:limit]
-    cursor = str(rows[-1]["id"]) if more and rows else None
-    return Page([shape(row) for row in rows], cursor)
-
-
-def _newest_first(query: Select[Any], id_column: Any, cursor: int | None, limit: int) -> Any:
-    # Keyset paging on the id: insertion order is "newest" even when the clock was moved back.
-    if cursor is not None:
-        query = query.where(id_column < cursor)
-    return query.order_by(id_column.desc()).limit(limit + 1)
 
 
 def list_sends(
     connection: Connection, filters: SendFilters, cursor: int | None = None, limit: int = 50
 ) -> Page:
     query = select(sends).where(and_(True, *send_conditions(filters)))
-    rows = connection.execute(_newest_first(query, sends.c.id, cursor, limit)).mappings().all()
-    return _page(rows, limit, send_item)
+    rows = connection.execute(newest_first(query, sends.c.id, cursor, limit)).mappings().all()
+    return page_of(rows, limit, send_item)
 
 
 def count_sends(connection: Connection, filters: SendFilters) -> int:
@@ -360,15 +305,11 @@ def send_detail(connection: Connection, key: str) -> dict[str, Any] | None:
             {
                 "transactionId": row["transaction_id"],
                 "status": row["status"],
-                "receivedAt": _iso(row["received_at"]),
+                "receivedAt": iso(row["received_at"]),
             }
             for row in others
         ],
     }
-
-
-def send_with_deliveries(connection: Connection, row: RowMapping) -> dict[str, Any]:
-    return {**send_item(row), "deliveries": deliveries_of(connection, row["id"])}
 
 
 def export_sends(engine: Engine, filters: SendFilters, page_size: int = 200) -> Iterator[bytes]:
@@ -383,77 +324,21 @@ def export_sends(engine: Engine, filters: SendFilters, page_size: int = 200) -> 
                 .limit(page_size)
             )
             rows = connection.execute(query).mappings().all()
-            lines = [orjson.dumps(send_with_deliveries(connection, row)) + b"\n" for row in rows]
+            # One read for the deliveries of the whole page, not one per send.
+            by_send: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
+            if rows:
+                found = connection.execute(
+                    select(deliveries)
+                    .where(deliveries.c.send_id.in_(list(by_send)))
+                    .order_by(deliveries.c.id)
+                ).mappings()
+                for delivery in found:
+                    by_send[delivery["send_id"]].append(delivery_item(delivery))
+            lines = [
+                orjson.dumps({**send_item(row), "deliveries": by_send[row["id"]]}) + b"\n"
+                for row in rows
+            ]
         if not rows:
             return
         yield b"".join(lines)
         last = rows[-1]["id"]
-
-
-@dataclass(frozen=True)
-class RequestFilters:
-    status: int | None = None
-    status_class: int | None = None  # 4 for "4xx"
-    path: str | None = None
-    api_user: str | None = None
-    since: datetime | None = None
-
-    @classmethod
-    def from_query(cls, query: Mapping[str, str]) -> "RequestFilters":
-        status = query.get("status") or None
-        exact: int | None = None
-        family: int | None = None
-        if status is not None:
-            if len(status) == 3 and status[0] in "12345" and status[1:].lower() == "xx":
-                family = int(status[0])
-            elif status.isdigit() and 100 <= int(status) <= 599:
-                exact = int(status)
-            else:
-                raise BadRequest([f"status: must be an HTTP status such as 429 or 4xx: {status!r}"])
-        return cls(
-            status=exact,
-            status_class=family,
-            path=query.get("path") or None,
-            api_user=query.get("apiUser") or None,
-            since=parse_time("since", query.get("since") or None),
-        )
-
-
-def request_item(row: RowMapping) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "receivedAt": _iso(row["received_at"]),
-        "method": row["method"],
-        "path": row["path"],
-        "query": row["query"],
-        "status": row["status"],
-        "apiUser": row["api_user"],
-        "clientIp": row["client_ip"],
-        "latencyMs": row["latency_ms"],
-        "headers": row["headers"],
-        "body": row["body"],
-        "bodyTruncated": row["body_truncated"],
-        "error": row["error"],
-        "trackingId": row["tracking_id"],
-        "fault": row["fault"],
-    }
-
-
-def list_requests(
-    connection: Connection, filters: RequestFilters, cursor: int | None = None, limit: int = 50
-) -> Page:
-    conditions: list[ColumnElement[bool]] = []
-    if filters.status is not None:
-        conditions.append(journal.c.status == filters.status)
-    if filters.status_class is not None:
-        low = filters.status_class * 100
-        conditions.append(and_(journal.c.status >= low, journal.c.status < low + 100))
-    if filters.path:
-        conditions.append(journal.c.path == filters.path)
-    if filters.api_user:
-        conditions.append(journal.c.api_user == filters.api_user)
-    if filters.since:
-        conditions.append(journal.c.received_at >= filters.since)
-    query = select(journal).where(and_(True, *conditions))
-    rows = connection.execute(_newest_first(query, journal.c.id, cursor, limit)).mappings().all()
-    return _page(rows, limit, request_item)

@@ -1,6 +1,8 @@
-"""/_emulator routes that change state: reset, fixtures, and engagement with a delivery."""
+"""/_emulator routes that change recorded state: reset, fixtures, engagement with a delivery."""
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
 
 from emulator import control
 from emulator.errors import NotFound
@@ -8,7 +10,9 @@ from emulator.responses import JsonResponse
 from emulator.routes.deps import RuntimeDep
 from emulator.sending import parse_json_body
 
-router = APIRouter(prefix="/_emulator", tags=["control"])
+router = APIRouter(prefix="/_emulator", tags=["manage"])
+
+DeliveryId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 @router.post("/reset")
@@ -41,12 +45,12 @@ async def _engage(runtime: RuntimeDep, delivery_id: int, clicked: bool) -> JsonR
 
 
 @router.post("/deliveries/{delivery_id}/open")
-async def open_delivery(delivery_id: int, runtime: RuntimeDep) -> JsonResponse:
+async def open_delivery(delivery_id: DeliveryId, runtime: RuntimeDep) -> JsonResponse:
     """Mark the push opened and its device engaged (for useOnlyEngagedTokens)."""
     return await _engage(runtime, delivery_id, clicked=False)
 
 
 @router.post("/deliveries/{delivery_id}/click")
-async def click_delivery(delivery_id: int, runtime: RuntimeDep) -> JsonResponse:
+async def click_delivery(delivery_id: DeliveryId, runtime: RuntimeDep) -> JsonResponse:
     """Mark the push clicked (and so opened) and its device engaged."""
     return await _engage(runtime, delivery_id, clicked=True)

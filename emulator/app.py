@@ -12,7 +12,7 @@ from emulator import __version__
 from emulator.errors import ApiError, BadRequest
 from emulator.journal import JournalMiddleware
 from emulator.responses import JsonResponse, error_response
-from emulator.routes import rest
+from emulator.routes import health, rest
 from emulator.runtime import Runtime
 from emulator.settings import Settings
 
@@ -43,6 +43,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.state.runtime = runtime
 
     app.router.routes.extend(rest.routes)
+    app.router.routes.extend(health.routes)
 
     app.add_middleware(JournalMiddleware, runtime=runtime)
 

@@ -3,14 +3,17 @@
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
+from typing import Any
 
 from sqlalchemy import Connection, Engine, func, or_, select, update
-from sqlmodel import Session
 
-from emulator.audience import Audience, resolve_audience
+from emulator.audience import Audience, index_of, iter_audience
 from emulator.clock import Clock
 from emulator.deliveries import (
     DeliveryRow,
@@ -30,6 +33,8 @@ log = logging.getLogger("emulator.dispatcher")
 # Rows per writer operation: large enough that a fan-out is fast, small enough that a send
 # committing meanwhile shares a batch with at most a few milliseconds of delivery inserts.
 CHUNK_SIZE = 2000
+# Recipients rendered between two pauses that hand the GIL to the event loop.
+SLICE = 200
 # Chunks queued at the writer at once: one committing while the next is rendered.
 IN_FLIGHT = 2
 # With a real (or offset) clock, look again at least this often even if no one wakes us, so
@@ -38,6 +43,21 @@ MAX_SLEEP = 30.0
 
 _sends = Send.__table__  # type: ignore[attr-defined]
 _deliveries = Delivery.__table__  # type: ignore[attr-defined]
+
+
+@dataclass
+class _Job:
+    """The columns of a stored send that its fan-out reads."""
+
+    id: int
+    tracking_id: str
+    status: str
+    application_ids: list[str]
+    segment_id: str | None
+    table_id: str | None
+    use_only_engaged: bool
+    content: dict[str, Any]
+    warnings: list[str]
 
 
 def _inserter(rows: list[DeliveryRow]) -> Callable[[Connection], None]:
@@ -79,6 +99,9 @@ class Dispatcher:
     def start(self) -> None:
         if self._thread is not None:
             return
+        # Index the fixtures now, before requests arrive, rather than in the first fan-out
+        # (a large fixture set takes a while, and the thread would hold the GIL meanwhile).
+        index_of(self._fixtures())
         self._thread = threading.Thread(target=self._run, name="emulator-dispatcher", daemon=True)
         self._thread.start()
 
@@ -181,10 +204,7 @@ class Dispatcher:
 
     def dispatch(self, send_id: int) -> None:
         """Fan one send out and complete it; safe to repeat after a crash (no duplicates)."""
-        with Session(self._engine) as session:
-            send = session.get(Send, send_id)
-            if send is not None:
-                session.expunge(send)
+        send = self._load(send_id)
         if send is None or send.status == COMPLETED:
             return  # pruned or reset meanwhile, or finished by an earlier pass
         if send.status != SENDING and not self._set_status(send, SENDING):
@@ -196,28 +216,48 @@ class Dispatcher:
             table_id=send.table_id,
             use_only_engaged=send.use_only_engaged,
         )
-        recipients = resolve_audience(fixtures, audience)
+        recipients = iter_audience(fixtures, audience)
         content = SendContent.compile(send.content)
         misses = Misses()
         created_at = sql_datetime(self._clock.now())
-        assert send.id is not None
+        total = 0
         in_flight: list[Future[None]] = []
-        for start in range(0, len(recipients), self._chunk_size):
-            if self._stopping:
-                break
-            chunk = recipients[start : start + self._chunk_size]
-            rows = list(delivery_rows(send.id, content, chunk, created_at, misses))
-            in_flight.append(self._writer.submit(_inserter(rows)))
+        exhausted = False
+        while not exhausted and not self._stopping:
+            rows: list[DeliveryRow] = []
+            while len(rows) < self._chunk_size:
+                wanted = min(SLICE, self._chunk_size - len(rows))
+                batch = list(islice(recipients, wanted))
+                rows += delivery_rows(send.id, content, batch, created_at, misses)
+                if len(batch) < wanted:
+                    exhausted = True
+                    break
+                # Hand the GIL to the event loop: without this pause it waits a whole switch
+                # interval (5 ms) at every step of a request, and send latency balloons.
+                time.sleep(0)
+            if rows:
+                total += len(rows)
+                in_flight.append(self._writer.submit(_inserter(rows)))
             if len(in_flight) >= IN_FLIGHT:
                 in_flight.pop(0).result()
         for future in in_flight:
             future.result()
         if self._stopping:
             return  # left Sending: the next start finishes it without duplicating rows
-        warnings = [*content.warnings, *misses.warnings(len(recipients))]
+        warnings = [*content.warnings, *misses.warnings(total)]
         self._complete(send, warnings)
 
-    def _set_status(self, send: Send, status: str) -> bool:
+    def _load(self, send_id: int) -> "_Job | None":
+        # Core, not the ORM: this runs for every send, beside the requests, under one GIL.
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                select(*(_sends.c[name] for name in _Job.__dataclass_fields__)).where(
+                    _sends.c.id == send_id
+                )
+            ).first()
+        return None if row is None else _Job(**row._mapping)
+
+    def _set_status(self, send: _Job, status: str) -> bool:
         """Move a send on if no one else did (a reset may have removed it); publish after."""
         now = self._clock.now()
         old = send.status
@@ -236,7 +276,7 @@ class Dispatcher:
         self._events.publish("send.status", id=send.id, trackingId=send.tracking_id, status=status)
         return True
 
-    def _complete(self, send: Send, new_warnings: list[str]) -> None:
+    def _complete(self, send: _Job, new_warnings: list[str]) -> None:
         now = self._clock.now()
         # Per-recipient warnings are aggregated per send (one line per field and cause), and
         # added to the send's own warnings once it completes, so a reader finds them together.
@@ -272,10 +312,7 @@ class Dispatcher:
         log.exception("send %d could not be dispatched", send_id, exc_info=error)
         self._given_up.add(send_id)
         try:
-            with Session(self._engine) as session:
-                send = session.get(Send, send_id)
-                if send is not None:
-                    session.expunge(send)
+            send = self._load(send_id)
             if send is None:
                 return
             if send.status != SENDING and not self._set_status(send, SENDING):

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+import emulator.deliveries
 import emulator.personalise
 from emulator.app import create_app
 from emulator.audience import Audience, resolve_audience
@@ -233,6 +234,7 @@ def test_each_content_string_is_compiled_once_per_send_not_per_recipient(
         return original(source, path)
 
     monkeypatch.setattr(emulator.personalise, "compile_text", counting)
+    monkeypatch.setattr(emulator.deliveries, "compile_text", counting)
     send(client, {"content": {"templateId": WELCOME_TEMPLATE}})  # 20 recipients
     settle(client)
     # Four strings in the template, twenty recipients: four compilations.

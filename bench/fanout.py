@@ -23,6 +23,7 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from emulator.dispatcher import CHUNK_SIZE  # noqa: E402
 from emulator.models import COMPLETED  # noqa: E402
 from emulator.runtime import Runtime  # noqa: E402
 from emulator.sending import SendContext, accept_send  # noqa: E402
@@ -207,7 +208,7 @@ async def small_sends(
     await asyncio.gather(*tasks)
 
 
-async def over_http(base: str, rate: float, idle_seconds: float) -> dict[str, Any]:
+async def over_http(base: str, rate: float, idle_seconds: float, rounds: int) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
         # Baseline: the same small sends with nothing else going on.
         idle: list[float] = []
@@ -217,31 +218,37 @@ async def over_http(base: str, rate: float, idle_seconds: float) -> dict[str, An
         stop.set()
         await task
 
-        # The big send, then small sends until its report exists (it is Completed).
-        started = time.perf_counter()
-        response = await client.post(
-            "/rest/push/sendInstant", content=orjson.dumps(BIG_SEND), headers=HEADERS
-        )
-        assert response.status_code == 200, response.text
-        accepted_ms = (time.perf_counter() - started) * 1000
-        tracking_id = response.json()["data"]["trackingId"]
+        # Each round: the big send, then small sends until its report exists (Completed).
         busy: list[float] = []
-        stop = asyncio.Event()
-        task = asyncio.create_task(small_sends(client, stop, busy, rate))
-        params = {"trackingId": tracking_id, "applicationId": BIG_APP}
-        while True:
-            report = await client.get("/rest/push/sendInstant", params=params, headers=HEADERS)
-            if report.status_code == 200:
-                break
-            assert report.status_code == 404, report.text
-            await asyncio.sleep(0.05)
-        stop.set()
-        await task
-        data = report.json()["data"]
+        accepted_ms: list[float] = []
+        tracking_ids: list[str] = []
+        deliveries = 0
+        for _ in range(rounds):
+            started = time.perf_counter()
+            response = await client.post(
+                "/rest/push/sendInstant", content=orjson.dumps(BIG_SEND), headers=HEADERS
+            )
+            assert response.status_code == 200, response.text
+            accepted_ms.append((time.perf_counter() - started) * 1000)
+            tracking_id = response.json()["data"]["trackingId"]
+            stop = asyncio.Event()
+            task = asyncio.create_task(small_sends(client, stop, busy, rate))
+            params = {"trackingId": tracking_id, "applicationId": BIG_APP}
+            while True:
+                report = await client.get("/rest/push/sendInstant", params=params, headers=HEADERS)
+                if report.status_code == 200:
+                    break
+                assert report.status_code == 404, report.text
+                await asyncio.sleep(0.05)
+            stop.set()
+            await task
+            data = report.json()["data"]
+            deliveries = data["totalDeliveredCount"] + data["totalBounceCount"]
+            tracking_ids.append(tracking_id)
     return {
-        "tracking_id": tracking_id,
-        "big_send_accepted_ms": accepted_ms,
-        "deliveries": data["totalDeliveredCount"] + data["totalBounceCount"],
+        "tracking_ids": tracking_ids,
+        "big_send_accepted_ms": max(accepted_ms),
+        "deliveries": deliveries,
         "idle": idle,
         "busy": busy,
     }
@@ -289,6 +296,7 @@ def main() -> int:
     parser.add_argument("--devices", type=int, default=100_000)
     parser.add_argument("--rate", type=float, default=50, help="small sends per second")
     parser.add_argument("--idle-seconds", type=float, default=5, help="baseline duration")
+    parser.add_argument("--rounds", type=int, default=3, help="big sends over HTTP, one by one")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
 
@@ -299,12 +307,13 @@ def main() -> int:
         alone = in_process(local)
         remote = Settings(db=folder / "server.db", fixtures=folder / "fixtures")
         with server(remote, free_port()) as base:
-            result = asyncio.run(over_http(base, args.rate, args.idle_seconds))
-        served_seconds = fanout_seconds(remote.db, result["tracking_id"])
+            result = asyncio.run(over_http(base, args.rate, args.idle_seconds, args.rounds))
+        served = [fanout_seconds(remote.db, t) for t in result["tracking_ids"]]
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
     alone_rate = alone["deliveries"] / alone["seconds"]
+    served_seconds = statistics.median(served)
     served_rate = result["deliveries"] / served_seconds
     ok = min(alone_rate, served_rate) >= TARGET_PER_SECOND
     verdict = "met" if ok else "MISSED"
@@ -315,11 +324,14 @@ def main() -> int:
             f"**{alone_rate:,.0f} deliveries/s**",
         ),
         (
-            f"fan-out, `push-emulator serve`, {args.rate:g} small sends/s meanwhile",
+            f"fan-out, `push-emulator serve`, {args.rate:g} small sends/s meanwhile "
+            f"(median of {len(served)} rounds)",
             f"{result['deliveries']:,} deliveries in {served_seconds:.2f} s = "
-            f"**{served_rate:,.0f} deliveries/s**",
+            f"**{served_rate:,.0f} deliveries/s** (rounds: "
+            + ", ".join(f"{seconds:.2f} s" for seconds in served)
+            + ")",
         ),
-        ("the big send's own answer", f"{result['big_send_accepted_ms']:.1f} ms"),
+        ("the big send's own answer (slowest)", f"{result['big_send_accepted_ms']:.1f} ms"),
         (f"small sends, idle server ({args.rate:g}/s)", describe(result["idle"])),
         (f"small sends during the fan-out ({args.rate:g}/s)", describe(result["busy"])),
     ]
@@ -337,6 +349,7 @@ def main() -> int:
             table=table,
             target=TARGET_PER_SECOND,
             verdict=verdict,
+            chunk=CHUNK_SIZE,
         )
         write_report(ROOT / "docs" / "PERFORMANCE.md", text)
     return 0 if ok else 1
@@ -357,8 +370,8 @@ their latency is compared with the same load on an idle server.
 {table}
 
 Target: at least {target:,} deliveries/s, {verdict}. Deliveries are written in chunks of
-2,000 rows per writer operation, so sends accepted during a fan-out commit between chunks;
-the big send's own 200 leaves before its fan-out starts.
+{chunk:,} rows per writer operation, one chunk at a time, so sends accepted during a fan-out
+commit between chunks; the big send's own 200 leaves before its fan-out starts.
 """
 
 

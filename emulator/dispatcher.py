@@ -30,13 +30,15 @@ from emulator.writer import Writer
 
 log = logging.getLogger("emulator.dispatcher")
 
-# Rows per writer operation: large enough that a fan-out is fast, small enough that a send
-# committing meanwhile shares a batch with at most a few milliseconds of delivery inserts.
-CHUNK_SIZE = 2000
+# Rows per writer operation: large enough that a fan-out is fast (one commit per chunk), small
+# enough that a send arriving meanwhile waits for at most ~10 ms of delivery inserts.
+CHUNK_SIZE = 1000
 # Recipients rendered between two pauses that hand the GIL to the event loop.
 SLICE = 200
-# Chunks queued at the writer at once: one committing while the next is rendered.
-IN_FLIGHT = 2
+# Chunks queued at the writer at once. One: the next chunk is rendered only after the last
+# committed, so the writer is free for sends in between (two doubled send latency during a
+# fan-out and gained no speed, measured with bench/fanout.py).
+IN_FLIGHT = 1
 # With a real (or offset) clock, look again at least this often even if no one wakes us, so
 # a wall-clock jump cannot leave a due send waiting for long.
 MAX_SLEEP = 30.0

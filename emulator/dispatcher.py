@@ -52,6 +52,7 @@ class _Job:
     """The columns of a stored send that its fan-out reads."""
 
     id: int
+    transaction_id: str  # ids can be reused after a reset; this cannot
     tracking_id: str
     status: str
     application_ids: list[str]
@@ -62,8 +63,23 @@ class _Job:
     warnings: list[str]
 
 
-def _inserter(rows: list[DeliveryRow]) -> Callable[[Connection], None]:
-    return lambda connection: insert_deliveries(connection, rows)
+def _is_current(job: "_Job") -> Any:
+    return (_sends.c.id == job.id) & (_sends.c.transaction_id == job.transaction_id)
+
+
+def _inserter(job: "_Job", rows: list[DeliveryRow]) -> Callable[[Connection], bool]:
+    """Insert a chunk unless its send was removed (reset, pruned) since the fan-out began."""
+
+    def write(connection: Connection) -> bool:
+        still_sending = connection.execute(
+            select(_sends.c.id).where(_is_current(job) & (_sends.c.status == SENDING))
+        ).first()
+        if still_sending is None:
+            return False
+        insert_deliveries(connection, rows)
+        return True
+
+    return write
 
 
 class Dispatcher:
@@ -94,7 +110,8 @@ class Dispatcher:
         self._stopping = False
         self._pending = True  # a start-up scan is owed: sends left by the last run
         self._busy = False
-        self._given_up: set[int] = set()  # sends that failed to dispatch; never retried in a loop
+        # Sends that failed to dispatch (by transaction id), so they are not retried in a loop.
+        self._given_up: set[str] = set()
 
     # -- control -------------------------------------------------------------------------
 
@@ -180,7 +197,7 @@ class Dispatcher:
     def due_send_ids(self, now: datetime) -> list[int]:
         """Sends to fan out now: queued, half-done by a crash, or scheduled and due."""
         query = (
-            select(_sends.c.id)
+            select(_sends.c.id, _sends.c.transaction_id)
             .where(
                 or_(
                     _sends.c.status.in_([QUEUED, SENDING]),
@@ -190,8 +207,8 @@ class Dispatcher:
             .order_by(_sends.c.id)
         )
         with self._engine.connect() as connection:
-            ids = [int(row[0]) for row in connection.execute(query)]
-        return [i for i in ids if i not in self._given_up]
+            rows = connection.execute(query).all()
+        return [int(row.id) for row in rows if row.transaction_id not in self._given_up]
 
     def _dispatch_due(self) -> None:
         for send_id in self.due_send_ids(self._clock.now()):
@@ -223,7 +240,7 @@ class Dispatcher:
         misses = Misses()
         created_at = sql_datetime(self._clock.now())
         total = 0
-        in_flight: list[Future[None]] = []
+        in_flight: list[Future[bool]] = []
         exhausted = False
         while not exhausted and not self._stopping:
             rows: list[DeliveryRow] = []
@@ -239,11 +256,11 @@ class Dispatcher:
                 time.sleep(0)
             if rows:
                 total += len(rows)
-                in_flight.append(self._writer.submit(_inserter(rows)))
-            if len(in_flight) >= IN_FLIGHT:
-                in_flight.pop(0).result()
-        for future in in_flight:
-            future.result()
+                in_flight.append(self._writer.submit(_inserter(send, rows)))
+            if len(in_flight) >= IN_FLIGHT and not in_flight.pop(0).result():
+                return  # the send is gone: nothing left to complete
+        if not all([future.result() for future in in_flight]):
+            return
         if self._stopping:
             return  # left Sending: the next start finishes it without duplicating rows
         warnings = [*content.warnings, *misses.warnings(total)]
@@ -267,7 +284,7 @@ class Dispatcher:
         def write(connection: Connection) -> int:
             result = connection.execute(
                 update(_sends)
-                .where((_sends.c.id == send.id) & (_sends.c.status == old))
+                .where(_is_current(send) & (_sends.c.status == old))
                 .values(status=status, updated_at=now)
             )
             return int(result.rowcount)
@@ -293,7 +310,7 @@ class Dispatcher:
             )
             result = connection.execute(
                 update(_sends)
-                .where((_sends.c.id == send.id) & (_sends.c.status == SENDING))
+                .where(_is_current(send) & (_sends.c.status == SENDING))
                 .values(
                     status=COMPLETED,
                     updated_at=now,
@@ -312,11 +329,11 @@ class Dispatcher:
     def _give_up(self, send_id: int, error: Exception) -> None:
         """A send that cannot be fanned out is completed with a warning, not retried forever."""
         log.exception("send %d could not be dispatched", send_id, exc_info=error)
-        self._given_up.add(send_id)
         try:
             send = self._load(send_id)
             if send is None:
                 return
+            self._given_up.add(send.transaction_id)
             if send.status != SENDING and not self._set_status(send, SENDING):
                 return
             self._complete(send, [f"the emulator could not fan this send out: {error}"])

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 import emulator.deliveries
 import emulator.personalise
 from emulator.app import create_app
-from emulator.audience import Audience, resolve_audience
+from emulator.audience import Audience, iter_audience, resolve_audience
 from emulator.deliveries import SendContent, delivery_rows, insert_deliveries, sql_datetime
 from emulator.models import COMPLETED, DELIVERED, FAILED, QUEUED, SCHEDULED, SENDING, Delivery, Send
 from emulator.personalise import Misses
@@ -386,3 +386,35 @@ def test_a_large_audience_is_written_in_chunks(settings: Settings) -> None:
         [stored] = stored_sends(client)
         assert (stored.status, stored.delivery_count) == (COMPLETED, 20)
         assert len({d.token for d in deliveries_of(runtime)}) == 20
+
+
+def test_a_send_removed_during_its_fan_out_is_abandoned_quietly(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = runtime_of(client)
+
+    def remove_then_iterate(fixtures: Any, audience: Audience) -> Any:
+        # What a reset or pruning does while a fan-out runs: the send row disappears.
+        runtime.writer.run_sync(lambda c: c.execute(delete(Send.__table__)))  # type: ignore[attr-defined]
+        return iter_audience(fixtures, audience)
+
+    monkeypatch.setattr("emulator.dispatcher.iter_audience", remove_then_iterate)
+    send(client, inline_send())
+    settle(client)
+    assert stored_sends(client) == []
+    assert deliveries_of(runtime) == []
+
+
+def test_a_send_that_cannot_be_fanned_out_completes_with_a_warning_once(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(_content: Any) -> Any:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(SendContent, "compile", broken)
+    send(client, inline_send())
+    settle(client)
+    [stored] = stored_sends(client)
+    assert stored.status == COMPLETED
+    assert stored.delivery_count == 0
+    assert stored.warnings == ["the emulator could not fan this send out: boom"]

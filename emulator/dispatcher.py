@@ -42,6 +42,7 @@ IN_FLIGHT = 1
 # With a real (or offset) clock, look again at least this often even if no one wakes us, so
 # a wall-clock jump cannot leave a due send waiting for long.
 MAX_SLEEP = 30.0
+MIN_SLEEP = 0.05
 
 _sends = Send.__table__  # type: ignore[attr-defined]
 _deliveries = Delivery.__table__  # type: ignore[attr-defined]
@@ -167,8 +168,12 @@ class Dispatcher:
                         return
                     self._pending, self._busy = False, True
                 try:
-                    self._dispatch_due()
+                    dispatched = self._dispatch_due()
                     sleep = self._sleep_for()
+                    if sleep is not None and not dispatched:
+                        # Something looks due yet nothing went out (a send given up on):
+                        # look again soon, but never spin.
+                        sleep = max(sleep, MIN_SLEEP)
                 except Exception:
                     log.exception("dispatcher pass failed")
                     sleep = MAX_SLEEP
@@ -210,14 +215,17 @@ class Dispatcher:
             rows = connection.execute(query).all()
         return [int(row.id) for row in rows if row.transaction_id not in self._given_up]
 
-    def _dispatch_due(self) -> None:
-        for send_id in self.due_send_ids(self._clock.now()):
+    def _dispatch_due(self) -> int:
+        """Dispatch every send due now; how many were tried."""
+        due = self.due_send_ids(self._clock.now())
+        for send_id in due:
             if self._stopping:
-                return
+                break
             try:
                 self.dispatch(send_id)
             except Exception as error:
                 self._give_up(send_id, error)
+        return len(due)
 
     # -- one send ------------------------------------------------------------------------
 

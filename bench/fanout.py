@@ -286,7 +286,8 @@ def write_report(path: Path, text: str) -> None:
         end = next(
             (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
         )
-        kept = "\n".join([*lines[:start], text.rstrip("\n"), *lines[end:]]) + "\n"
+        after = ["", *lines[end:]] if end < len(lines) else []
+        kept = "\n".join([*lines[:start], text.rstrip("\n"), *after]) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(kept if kept.endswith("\n") else kept + "\n")
 
@@ -357,13 +358,13 @@ def main() -> int:
 
 FANOUT_SECTION = """## Fan-out
 
-Measured {when} on this machine ({cores} cores, shared with other work) with {command}
-(`make bench` runs it too). The benchmark writes {devices:,} devices (one contact each, four
-languages, 1% unregistered) to a temporary fixtures folder and sends them one multi-language
-push that uses every personalisation form. It times the fan-out twice: in an in-process
-runtime, and in a real `push-emulator serve` process on a free port (acceptance to completion,
-as the server recorded them) while small sends arrive at a steady rate from an httpx client;
-their latency is compared with the same load on an idle server.
+Measured {when} on this machine ({cores} cores, shared with other work) with
+{command}. The benchmark writes {devices:,} devices (one contact each, four languages,
+1% unregistered) to a temporary fixtures folder and sends them one multi-language push that
+uses every personalisation form. It times the fan-out twice: in an in-process runtime, and in
+a real `push-emulator serve` process on a free port (acceptance to completion, as the server
+recorded them) while small sends (one device each, fanned out too) arrive at a steady rate
+from an httpx client; their latency is compared with the same load on an idle server.
 
 | measure | result |
 | --- | --- |

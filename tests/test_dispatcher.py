@@ -379,7 +379,7 @@ def test_dispatching_a_completed_send_again_writes_nothing(client: TestClient) -
 
 def test_a_large_audience_is_written_in_chunks(settings: Settings) -> None:
     runtime = Runtime.start(settings)
-    runtime.dispatcher._chunk_size = 3  # 20 devices: seven writer operations
+    runtime.dispatcher.chunk_size = 3  # 20 devices: seven writer operations
     with TestClient(create_app(settings, runtime)) as client:
         send(client, {"content": {"title": "All"}})
         settle(client)

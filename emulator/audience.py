@@ -25,6 +25,9 @@ class Audience:
     segment_id: str | None = None
     table_id: str | None = None
     use_only_engaged: bool = False
+    # (application id, token) pairs that opened or clicked an earlier push in this emulator:
+    # engaged too, beside the devices the fixtures mark engaged.
+    engaged_tokens: frozenset[tuple[str, str]] = frozenset()
 
 
 class AudienceIndex:
@@ -92,7 +95,11 @@ def iter_audience(fixtures: FixtureSet, audience: Audience) -> Iterator[Recipien
         if application is None:
             continue  # warned about at acceptance
         for device in index.devices_by_app.get(application_id, []):
-            if audience.use_only_engaged and not device.engaged:
+            if (
+                audience.use_only_engaged
+                and not device.engaged
+                and (application_id, device.token) not in audience.engaged_tokens
+            ):
                 continue
             key = device.contactKey
             if members is not None:

@@ -243,6 +243,7 @@ class Dispatcher:
             segment_id=send.segment_id,
             table_id=send.table_id,
             use_only_engaged=send.use_only_engaged,
+            engaged_tokens=self._engaged_tokens(send) if send.use_only_engaged else frozenset(),
         )
         recipients = iter_audience(fixtures, audience)
         content = SendContent.compile(send.content)
@@ -274,6 +275,17 @@ class Dispatcher:
             return  # left Sending: the next start finishes it without duplicating rows
         warnings = [*content.warnings, *misses.warnings(total)]
         self._complete(send, warnings)
+
+    def _engaged_tokens(self, send: _Job) -> frozenset[tuple[str, str]]:
+        """Devices that opened or clicked an earlier push of this emulator count as engaged."""
+        engaged = _deliveries.c.opened_at.is_not(None) | _deliveries.c.clicked_at.is_not(None)
+        query = (
+            select(_deliveries.c.application_id, _deliveries.c.token)
+            .where(engaged & _deliveries.c.application_id.in_(send.application_ids))
+            .distinct()
+        )
+        with self._engine.connect() as connection:
+            return frozenset((str(a), str(t)) for a, t in connection.execute(query))
 
     def _load(self, send_id: int) -> "_Job | None":
         # Core, not the ORM: this runs for every send, beside the requests, under one GIL.

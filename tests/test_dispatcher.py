@@ -107,6 +107,30 @@ def test_segment_table_and_engaged_audiences_reach_the_stored_send(client: TestC
     assert (first.delivery_count, second.delivery_count) == (5, 3)
 
 
+def test_a_device_that_opened_an_earlier_push_counts_as_engaged(client: TestClient) -> None:
+    send(client, inline_send())
+    settle(client)
+    runtime = runtime_of(client)
+    deliveries = Delivery.__table__  # type: ignore[attr-defined]
+    runtime.writer.run_sync(
+        lambda c: c.execute(
+            update(deliveries)
+            .where(deliveries.c.token.in_(["fcm-ayse-redmi", "fcm-jonas-tab"]))
+            .values(opened_at=NOON)
+        )
+    )
+    send(client, inline_send(useOnlyEngagedTokens=True))
+    settle(client)
+    second = stored_sends(client)[1]
+    assert {d.token for d in deliveries_of(runtime, second.id)} == {
+        "fcm-ada-pixel8",  # engaged in the fixtures
+        "fcm-mehmet-galaxy",
+        "fcm-zeynep-a54",
+        "fcm-ayse-redmi",  # opened the first push
+        "fcm-jonas-tab",
+    }
+
+
 def test_an_audience_of_nobody_completes_with_no_deliveries(client: TestClient) -> None:
     send(client, inline_send(segmentId="00000000-0000-0000-0000-00000000abcd"))
     settle(client)

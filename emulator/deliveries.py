@@ -15,13 +15,9 @@ from emulator.personalise import CompiledContent, Misses, Template, compile_cont
 
 UNREGISTERED = "Unregistered"
 
-# Content fields with a column of their own; every other field goes to `extra`.
-_COLUMNS = {
-    "title": "title",
-    "message": "message",
-    "targetUrl": "target_url",
-    "mediaUrl": "media_url",
-}
+# Content fields with a column of their own (title, message, target_url, media_url); every
+# other field goes to `extra`.
+_COLUMNS = ("title", "message", "targetUrl", "mediaUrl")
 
 DELIVERY_COLUMNS = (
     "send_id",
@@ -70,18 +66,19 @@ class _Variant:
 
     def render(self, contact: Mapping[str, Any], misses: Misses) -> tuple[Any, ...]:
         """(title, message, target_url, media_url, extra JSON) for one recipient."""
-        columns = [
-            None
-            if t is None
-            else t.constant
-            if t.constant is not None
-            else t.render(contact, misses)
-            for t in self.columns
-        ]
+        columns = [_render(t, contact, misses) for t in self.columns]
         extra = self.extra_json
         if extra is None:
             extra = orjson.dumps(self.extra.render(contact, misses)).decode()
         return (*columns, extra)
+
+
+def _render(template: Template | None, contact: Mapping[str, Any], misses: Misses) -> str | None:
+    if template is None:
+        return None
+    if template.constant is not None:
+        return template.constant
+    return template.render(contact, misses)
 
 
 def _variant(language: str | None, fields: dict[str, Any], path: str) -> _Variant:

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from emulator.auth import TokenStore
 from emulator.clock import Clock
 from emulator.db import open_database
+from emulator.dispatcher import Dispatcher
 from emulator.events import EventBus
 from emulator.fixtures import FixtureSet, load_fixtures
 from emulator.ids import IdGenerator
@@ -37,6 +38,7 @@ class Runtime:
     events: EventBus = field(default_factory=EventBus)
     tokens: TokenStore = field(init=False)
     limiter: RateLimiter = field(init=False)
+    dispatcher: Dispatcher = field(init=False)  # started and stopped by the app's lifespan
     # Components with run-time state of their own (fault rules, ...) register how to clear it.
     reset_hooks: list[Callable[[], None]] = field(default_factory=list)
 
@@ -44,6 +46,11 @@ class Runtime:
         self.tokens = TokenStore(self.settings.token_ttl, self.clock, self.ids)
         self.limiter = RateLimiter(self.default_bucket(), self.clock)
         self.limiter.configure(self.default_bucket(), _bucket_overrides(self.fixtures))
+        self.dispatcher = Dispatcher(
+            self.engine, self.writer, self.clock, self.events, lambda: self.fixtures
+        )
+        # Moving the clock may make scheduled sends due: look at once rather than at the next tick.
+        self.clock.on_change(self.dispatcher.wake)
 
     @classmethod
     def start(cls, settings: Settings) -> "Runtime":
@@ -75,5 +82,6 @@ class Runtime:
             hook()
 
     def close(self) -> None:
+        self.dispatcher.stop()
         self.writer.close()
         self.engine.dispose()

@@ -1,6 +1,6 @@
 """The /_emulator control routes: faults, rate limits, the clock and the seed."""
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -279,14 +279,16 @@ def _ids_of_a_session(settings: Settings) -> list[str]:
 
 
 @pytest.fixture
-def seeded(tmp_path: Path, fixtures_dir: Path) -> Iterator[Any]:
+def seeded(tmp_path: Path, fixtures_dir: Path) -> Callable[[str, int | None], Settings]:
     def make(name: str, seed: int | None) -> Settings:
         return Settings(db=tmp_path / f"{name}.db", fixtures=fixtures_dir, seed=seed)
 
-    yield make
+    return make
 
 
-def test_two_fresh_apps_with_the_same_seed_generate_the_same_ids(seeded: Any) -> None:
+def test_two_fresh_apps_with_the_same_seed_generate_the_same_ids(
+    seeded: Callable[[str, int | None], Settings],
+) -> None:
     first = _ids_of_a_session(seeded("a", 7))
     assert _ids_of_a_session(seeded("b", 7)) == first
     # Run again over the kept database: the repeated ids are stored again, not refused.

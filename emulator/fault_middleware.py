@@ -66,7 +66,7 @@ class FaultMiddleware:
         if decision.action is None:
             await self.app(scope, receive_again, send)
         elif decision.action.type == "drop":
-            await _drop(receive, send)
+            await _drop(receive_again, send)
         else:
             await _answer(decision.action)(scope, receive_again, send)
 
@@ -169,6 +169,10 @@ async def _drop(receive: Receive, send: Send) -> None:
     if transport is None:
         # Another server (or the in-process test client): an exception is the nearest thing.
         raise ConnectionDropped("a fault rule dropped the connection")
+    # Read the body first: closing over unread bytes makes the kernel reset the connection,
+    # and a client should see the same clean "no response" whatever it sent.
+    with contextlib.suppress(ApiError):
+        await _read_body(receive)
     transport.close()
     # Wait until the server has seen the close: it then neither answers 500 for a request
     # left unanswered nor writes anything later.

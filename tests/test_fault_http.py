@@ -40,6 +40,11 @@ class Server:
     def send(self) -> httpx.Response:
         return self.http.post(SEND, json=inline_send(), headers=DEMO)
 
+    def journal(self, path: str) -> list[tuple[int, str | None]]:
+        with sqlite3.connect(self.db) as connection:
+            query = "SELECT status, fault FROM journal WHERE path = ? ORDER BY id"
+            return [(int(status), fault) for status, fault in connection.execute(query, [path])]
+
     def stored_sends(self) -> int:
         # Sends commit before their 200 leaves, so a count after an answer is settled.
         with sqlite3.connect(self.db) as connection:
@@ -48,9 +53,9 @@ class Server:
 
 def start(tmp_path: Path, *flags: str) -> "subprocess.Popen[bytes]":
     env = {k: v for k, v in os.environ.items() if not k.startswith("EMULATOR_")}
+    command = [sys.executable, "-m", "emulator", "serve", "--port", "0"]
     return subprocess.Popen(
-        [sys.executable, "-m", "emulator", "serve", "--port", "0", "--db", str(tmp_path / "e.db")]
-        + list(flags),
+        [*command, "--db", str(tmp_path / "e.db"), *flags],
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         env=env,
@@ -96,6 +101,7 @@ def test_the_preset_file_is_in_force_at_start(server: Server) -> None:
 
 def test_a_dropped_connection_is_a_connection_error_not_a_500(fresh: Server) -> None:
     before = fresh.stored_sends()
+    drops = fresh.journal(SEND).count((0, "rules[0]: dropped connection"))
     fresh.faults(
         {
             "match": {"method": "POST", "path": SEND},
@@ -108,6 +114,10 @@ def test_a_dropped_connection_is_a_connection_error_not_a_500(fresh: Server) -> 
     # The server is unharmed and the faulted send was never stored.
     assert fresh.send().status_code == 200
     assert fresh.stored_sends() == before + 1
+    # The drop's journal row (status 0: no response) was queued before the server accepted
+    # the next connection (its task resumes as the socket closes), and the writer commits in
+    # order, so it is stored once the next send's own row is.
+    assert fresh.journal(SEND).count((0, "rules[0]: dropped connection")) == drops + 1
 
 
 def test_a_dropped_login_is_a_connection_error_too(fresh: Server) -> None:

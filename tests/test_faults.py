@@ -450,3 +450,24 @@ def test_a_bad_faults_file_stops_start_up_naming_file_and_field(
 def test_a_missing_faults_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(FaultRuleError, match="cannot be read"):
         load_fault_file(tmp_path / "absent.json")
+
+
+def test_a_seeded_rule_faults_the_same_requests_in_two_fresh_apps(
+    tmp_path: Path, fixtures_dir: Path
+) -> None:
+    rule = {"action": {"type": "status", "status": 503}, "trigger": {"probability": 0.5, "seed": 3}}
+    runs = []
+    for name in ("a", "b"):
+        settings = Settings(db=tmp_path / f"{name}.db", fixtures=fixtures_dir)
+        with TestClient(create_app(settings)) as client:
+            put_faults(client, rule)
+            runs.append(
+                [
+                    client.post(
+                        "/rest/push/sendInstant", json=inline_send(), headers=DEMO
+                    ).status_code
+                    for _ in range(30)
+                ]
+            )
+    assert runs[0] == runs[1]
+    assert set(runs[0]) == {200, 503}

@@ -9,15 +9,10 @@ from urllib.parse import parse_qsl
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from emulator.auth import TokenStore, bearer_token
 from emulator.errors import ApiError
-from emulator.faults import (
-    MALFORMED_BODY,
-    STATUS_MESSAGES,
-    FaultAction,
-    FaultRequest,
-    application_ids_of,
-    resolve_api_user,
-)
+from emulator.faults import MALFORMED_BODY, STATUS_MESSAGES, FaultAction, FaultRequest
+from emulator.fixtures import FixtureSet
 from emulator.responses import JsonResponse, error_response
 from emulator.runtime import Runtime
 
@@ -94,6 +89,40 @@ class FaultMiddleware:
             application_ids=application_ids_of(method, path, query, data) if wants_apps else None,
         )
         return request, (_replay(body, receive) if body is not None else receive)
+
+
+def resolve_api_user(
+    fixtures: FixtureSet, tokens: TokenStore, authorization: str | None, body: Any = None
+) -> str | None:
+    """The API user a request names, for matching only: the user its token was issued to
+    (expired or not, allowlist aside, no bucket token taken), or a login body's userkey."""
+    token = bearer_token(authorization)
+    if token:
+        user = fixtures.static_tokens.get(token)
+        if user is not None:
+            return user.userkey
+        issued = tokens.lookup(token)
+        return issued.userkey if issued is not None else None
+    if isinstance(body, dict) and isinstance(body.get("userkey"), str):
+        return str(body["userkey"])
+    return None
+
+
+def application_ids_of(
+    method: str, path: str, query: dict[str, str], body: Any
+) -> frozenset[str] | None:
+    """The applications a request names: a send's applicationIds (none given: all of them),
+    or a report's applicationId query parameter."""
+    if method == "GET":
+        given = query.get("applicationId")
+        return frozenset({given.lower()}) if given else frozenset()
+    if isinstance(body, dict):
+        ids = body.get("applicationIds")
+        if isinstance(ids, list) and ids:
+            return frozenset(i.lower() for i in ids if isinstance(i, str))
+        if path == "/rest/push/sendInstant" and not ids:
+            return None  # the contract: no applicationIds means every application
+    return frozenset()
 
 
 async def _read_body(receive: Receive) -> bytes:

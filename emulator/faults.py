@@ -19,7 +19,6 @@ from pydantic import (
     model_validator,
 )
 
-from emulator.auth import TokenStore, bearer_token
 from emulator.clock import Clock
 from emulator.contract import Guid, field_path
 from emulator.errors import (
@@ -28,7 +27,6 @@ from emulator.errors import (
     TEMPLATE_NOT_FOUND,
     TOO_MANY_REQUESTS,
 )
-from emulator.fixtures import FixtureSet
 
 # Bounds, so a typo cannot hang a test suite or fill memory.
 MAX_RULES = 100
@@ -403,37 +401,3 @@ def _live(armed: _Armed, now: float) -> bool:
     if armed.remaining is not None and armed.remaining <= 0:
         return False
     return armed.expires_at is None or now < armed.expires_at
-
-
-def resolve_api_user(
-    fixtures: FixtureSet, tokens: TokenStore, authorization: str | None, body: Any = None
-) -> str | None:
-    """The API user a request names, for matching only: the user its token was issued to
-    (expired or not, allowlist aside, no bucket token taken), or a login body's userkey."""
-    token = bearer_token(authorization)
-    if token:
-        user = fixtures.static_tokens.get(token)
-        if user is not None:
-            return user.userkey
-        issued = tokens.lookup(token)
-        return issued.userkey if issued is not None else None
-    if isinstance(body, dict) and isinstance(body.get("userkey"), str):
-        return str(body["userkey"])
-    return None
-
-
-def application_ids_of(
-    method: str, path: str, query: dict[str, str], body: Any
-) -> frozenset[str] | None:
-    """The applications a request names: a send's applicationIds (none given: all of them),
-    or a report's applicationId query parameter."""
-    if method == "GET":
-        given = query.get("applicationId")
-        return frozenset({given.lower()}) if given else frozenset()
-    if isinstance(body, dict):
-        ids = body.get("applicationIds")
-        if isinstance(ids, list) and ids:
-            return frozenset(i.lower() for i in ids if isinstance(i, str))
-        if path == "/rest/push/sendInstant" and not ids:
-            return None  # the contract: no applicationIds means every application
-    return frozenset()

@@ -86,7 +86,9 @@ class FaultMiddleware:
                 if wants_user
                 else None
             ),
-            application_ids=application_ids_of(method, path, query, data) if wants_apps else None,
+            application_ids=(
+                application_ids_of(method, path, query, data) if wants_apps else frozenset()
+            ),
         )
         return request, (_replay(body, receive) if body is not None else receive)
 

@@ -27,9 +27,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await runtime.writer.start()
         try:
             yield
         finally:
+            await runtime.writer.stop()
             runtime.close()
 
     app = FastAPI(
@@ -42,7 +44,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
 
-    app.include_router(rest.router)
+    app.router.routes.extend(rest.routes)
     app.include_router(control.router, dependencies=[Depends(require_admin)])
 
     # The last added is outermost: the journal wraps the faults, so it records what they did.

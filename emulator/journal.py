@@ -2,7 +2,6 @@
 
 import logging
 import time
-from concurrent.futures import Future
 from typing import Any
 
 import orjson
@@ -10,9 +9,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from emulator.auth import mask_secret
 from emulator.errors import PayloadTooLarge
+from emulator.models import JournalEntry
 from emulator.responses import error_response
 from emulator.runtime import Runtime
-from emulator.store import insert_journal
+from emulator.writer import WriterClosed
 
 log = logging.getLogger("emulator.journal")
 
@@ -161,25 +161,21 @@ class JournalMiddleware:
             "tracking_id": state.get("tracking_id"),
             "fault": state.get("fault"),
         }
+        events = self.runtime.events
+
+        def committed(stored: dict[str, Any]) -> None:
+            events.publish(
+                "request",
+                method=stored["method"],
+                path=stored["path"],
+                status=stored["status"],
+                apiUser=stored["api_user"],
+            )
+
         try:
-            future = self.runtime.writer.submit(lambda c: insert_journal(c, row))
-        except RuntimeError:
+            self.runtime.writer.append(JournalEntry, row, committed)
+        except WriterClosed:
             log.warning("journal closed; %s %s not recorded", row["method"], row["path"])
-            return
-        event = {
-            "method": row["method"],
-            "path": row["path"],
-            "status": status,
-            "apiUser": row["api_user"],
-        }
-
-        def committed(done: "Future[None]") -> None:
-            if done.exception() is not None:
-                log.error("a journal row could not be stored: %s", done.exception())
-            else:
-                self.runtime.events.publish("request", **event)
-
-        future.add_done_callback(committed)
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -1,16 +1,72 @@
-"""Storage writes and queries over the SQLite tables; plain functions on a connection."""
+"""Storage writes on the hot path: rows straight to SQLite in the formats the models read back."""
 
+import sqlite3
+from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, insert
+import orjson
+from sqlalchemy import Connection, Table
+from sqlmodel import SQLModel
 
 from emulator.models import JournalEntry, Send
 
+# How SQLAlchemy's SQLite DateTime stores a value: UTC, no offset, microseconds.
+SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def to_sql(value: Any) -> Any:
+    """A Python value as the models' column types store it (JSON as text, UTC datetimes)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime(SQLITE_DATETIME)
+    if isinstance(value, dict | list):
+        return orjson.dumps(value).decode()
+    return value
+
+
+@cache
+def _insert_sql(table: Table, columns: tuple[str, ...]) -> str:
+    names = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    # Names come from our own table metadata, never from input; values are bound.
+    return f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
+
+
+def _table(model: type[SQLModel]) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+def raw_connection(connection: Connection) -> sqlite3.Connection:
+    """The DB-API connection under a SQLAlchemy one, inside the same transaction."""
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    return driver
+
+
+def insert_row(connection: Connection, model: type[SQLModel], row: dict[str, Any]) -> int:
+    """Insert one row and return its id. Plain sqlite3: the ORM's per-row cost here would be
+    paid under the GIL the event loop needs, once per accepted send."""
+    columns = tuple(row)
+    cursor = raw_connection(connection).execute(
+        _insert_sql(_table(model), columns), [to_sql(row[c]) for c in columns]
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def insert_rows(connection: Connection, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+    """Insert rows of one shape with a single executemany."""
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    raw_connection(connection).executemany(
+        _insert_sql(_table(model), columns), [[to_sql(r[c]) for c in columns] for r in rows]
+    )
+
 
 def insert_send(connection: Connection, row: dict[str, Any]) -> int:
-    result = connection.execute(insert(Send.__table__).returning(Send.__table__.c.id), row)  # type: ignore[attr-defined]
-    return int(result.scalar_one())
+    return insert_row(connection, Send, row)
 
 
 def insert_journal(connection: Connection, row: dict[str, Any]) -> None:
-    connection.execute(insert(JournalEntry.__table__), row)  # type: ignore[attr-defined]
+    insert_row(connection, JournalEntry, row)

@@ -12,7 +12,9 @@ from emulator.journal import client_ip
 from emulator.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+# Dependencies are `async def` on purpose: FastAPI runs plain `def` ones in a thread pool,
+# a thread hop per request that costs more than the work they do.
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -20,7 +22,7 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def push_caller(request: Request, runtime: RuntimeDep) -> ApiUser:
+async def push_caller(request: Request, runtime: RuntimeDep) -> ApiUser:
     """The contract's order: allowlist 403 → token 401 → permission 403 → bucket 429."""
     user = authenticate(
         runtime.fixtures,
@@ -40,7 +42,7 @@ def push_caller(request: Request, runtime: RuntimeDep) -> ApiUser:
 PushCaller = Annotated[ApiUser, Depends(push_caller)]
 
 
-def require_admin(request: Request, runtime: RuntimeDep) -> None:
+async def require_admin(request: Request, runtime: RuntimeDep) -> None:
     """With EMULATOR_ADMIN_TOKEN set, /_emulator routes need it; API-user tokens never do."""
     expected = runtime.settings.admin_token
     if expected is None:

@@ -64,7 +64,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         value = given.get(name, first.get("input"))
         raise SystemExit(
             f"push-emulator: bad setting {_flag(name)} / EMULATOR_{name.upper()}="
-            f"{value!r}: {first['msg']}"
+            f"{value}: {first['msg']}"
         ) from None
 
 

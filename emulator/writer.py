@@ -195,7 +195,7 @@ class Writer:
             transaction.rollback()
             # One bad write must not fail its neighbours: each gets its own transaction.
             with self._inline_lock:
-                self._commit_inline(batch)
+                self._commit_each(calls, rows)
             return
         try:
             # The disk wait happens off the loop; nothing else touches the connection
@@ -210,21 +210,26 @@ class Writer:
         _finish([(call, True, r) for call, r in zip(calls, results, strict=True)], rows)
 
     def _commit_inline(self, batch: list[_Call | _Row]) -> None:
+        calls = [i for i in batch if isinstance(i, _Call) and _still_wanted(i)]
+        self._commit_each(calls, [i for i in batch if isinstance(i, _Row)])
+
+    def _commit_each(self, calls: list[_Call], rows: list[_Row]) -> None:
+        """Each write in a transaction of its own, so a failure stays with its caller."""
         outcomes: list[tuple[_Call, bool, Any]] = []
         stored: list[_Row] = []
-        for item in batch:
+        for row in rows:
             try:
                 with self._connection.begin():
-                    if isinstance(item, _Row):
-                        _insert_grouped(self._connection, [item])
-                        stored.append(item)
-                    elif _still_wanted(item):
-                        outcomes.append((item, True, item.write(self._connection)))
+                    _insert_grouped(self._connection, [row])
+                stored.append(row)
+            except Exception:
+                log.exception("a %s row could not be stored", row.model.__name__)
+        for call in calls:
+            try:
+                with self._connection.begin():
+                    outcomes.append((call, True, call.write(self._connection)))
             except Exception as error:
-                if isinstance(item, _Call):
-                    outcomes.append((item, False, error))
-                else:
-                    log.exception("a %s row could not be stored", item.model.__name__)
+                outcomes.append((call, False, error))
         _finish(outcomes, stored)
 
 

@@ -2,11 +2,7 @@
 
 import asyncio
 import json
-import os
-import re
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,16 +11,15 @@ import httpx
 import pytest
 
 from tests.conftest import DEMO, inline_send
+from tests.server import free_port, run_cli, serving
 
 pytestmark = pytest.mark.process
 
 SEND = "/rest/push/sendInstant"
-_BASE_URL = re.compile(rb"base URL http://([\d.]+):(\d+)/rest")
 
 
 class Server:
-    def __init__(self, process: "subprocess.Popen[bytes]", base: str, db: Path) -> None:
-        self.process = process
+    def __init__(self, base: str, db: Path) -> None:
         self.base = base
         self.db = db
         self.http = httpx.Client(base_url=base, timeout=10)
@@ -51,17 +46,6 @@ class Server:
             return int(connection.execute("SELECT count(*) FROM send").fetchone()[0])
 
 
-def start(tmp_path: Path, *flags: str) -> "subprocess.Popen[bytes]":
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EMULATOR_")}
-    command = [sys.executable, "-m", "emulator", "serve", "--port", "0"]
-    return subprocess.Popen(
-        [*command, "--db", str(tmp_path / "e.db"), *flags],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        env=env,
-    )
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("server")
@@ -69,22 +53,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     presets.write_text(
         json.dumps([{"name": "preset", "match": {"apiUser": "nobody"}, "action": {"type": "drop"}}])
     )
-    process = start(folder, "--faults", str(presets), "--rate-capacity", "100000")
-    assert process.stderr is not None
-    # The listening socket is bound before this line is printed: connections queue until
-    # uvicorn accepts them, so no polling is needed.
-    banner = process.stderr.readline()
-    found = _BASE_URL.search(banner)
-    assert found is not None, banner
-    base = f"http://{found.group(1).decode()}:{found.group(2).decode()}"
-    running = Server(process, base, folder / "e.db")
-    try:
-        yield running
-    finally:
-        running.http.close()
-        process.terminate()
-        process.wait(timeout=20)
-        process.stderr.close()
+    with serving(folder, "--faults", str(presets), "--rate-capacity", "100000") as base:
+        running = Server(base, folder / "data" / "e.db")
+        try:
+            yield running
+        finally:
+            running.http.close()
 
 
 @pytest.fixture
@@ -184,11 +158,10 @@ def test_a_concurrent_burst_gets_exactly_capacity_accepted(
 def test_a_bad_faults_file_stops_start_up_with_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "faults.json"
     bad.write_text(json.dumps([{"action": {"type": "status", "status": 200}}]))
-    process = start(tmp_path, "--faults", str(bad))
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode != 0
-    lines = stderr.decode().strip().splitlines()
-    assert lines == [
+    port = str(free_port())
+    result = run_cli("serve", "--port", port, "--db", str(tmp_path / "e.db"), "--faults", str(bad))
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
         f"push-emulator: faults file {bad}: [0].action.status: must be one of "
         "401, 403, 404, 429, 500, 502, 503, 504 (got 200)"
     ]

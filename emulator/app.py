@@ -6,15 +6,17 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from emulator import __version__
 from emulator.errors import ApiError, BadRequest
+from emulator.fault_middleware import FaultMiddleware
 from emulator.journal import JournalMiddleware
 from emulator.responses import JsonResponse, error_response
-from emulator.routes import health, rest
+from emulator.routes import control, health, rest
+from emulator.routes.deps import require_admin
 from emulator.runtime import Runtime
 from emulator.settings import Settings
 
@@ -55,7 +57,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     app.router.routes.extend(rest.routes)
     app.router.routes.extend(health.routes)
+    app.include_router(control.router, dependencies=[Depends(require_admin)])
 
+    # The last added is outermost: the journal wraps the faults, so it records what they did.
+    app.add_middleware(FaultMiddleware, runtime=runtime)
     app.add_middleware(JournalMiddleware, runtime=runtime)
 
     app.add_exception_handler(ApiError, _api_error)

@@ -91,12 +91,13 @@ def serve(args: argparse.Namespace) -> int:
 
     from emulator.app import create_app
     from emulator.db import DatabaseError
+    from emulator.faults import FaultRuleError
     from emulator.fixtures import FixtureError
 
     settings = settings_from(args)
     try:
         app = create_app(settings)
-    except (FixtureError, DatabaseError) as error:
+    except (FixtureError, DatabaseError, FaultRuleError) as error:
         raise SystemExit(f"push-emulator: {error}") from None
     sock = _bind(settings.host, settings.port)
     host, port = sock.getsockname()[:2]

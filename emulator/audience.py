@@ -1,8 +1,8 @@
 """Who a send reaches: its segment's, table's or applications' devices, with their contacts."""
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from emulator.fixtures import Application, Device, FixtureSet
 
@@ -10,8 +10,8 @@ from emulator.fixtures import Application, Device, FixtureSet
 NO_FIELDS: Mapping[str, Any] = {}
 
 
-@dataclass(frozen=True)
-class Recipient:
+class Recipient(NamedTuple):
+    # A tuple, not a dataclass: a fan-out makes one per device, and tuples are cheap.
     device: Device
     application: Application
     contact: Mapping[str, Any]  # the contact's fields; NO_FIELDS for an anonymous device
@@ -25,6 +25,9 @@ class Audience:
     segment_id: str | None = None
     table_id: str | None = None
     use_only_engaged: bool = False
+    # (application id, token) pairs that opened or clicked an earlier push in this emulator:
+    # engaged too, beside the devices the fixtures mark engaged.
+    engaged_tokens: frozenset[tuple[str, str]] = frozenset()
 
 
 class AudienceIndex:
@@ -37,10 +40,15 @@ class AudienceIndex:
             self.devices_by_app.setdefault(device.applicationId.lower(), []).append(device)
         # Without a segment or table, a device's contact is looked up in every table; where
         # two tables share a key the first table listed wins, so the answer is stable.
+        self.tables: dict[str, dict[str, Mapping[str, Any]]] = {}
         self.contacts: dict[str, Mapping[str, Any]] = {}
         for table in fixtures.tables:
-            for contact in table.contacts:
-                self.contacts.setdefault(contact.contactKey, contact.fields())
+            members: dict[str, Mapping[str, Any]] = {
+                contact.contactKey: contact.fields() for contact in table.contacts
+            }
+            self.tables[table.id.lower()] = members
+            for key, fields in members.items():
+                self.contacts.setdefault(key, fields)
 
 
 _cache: AudienceIndex | None = None
@@ -55,43 +63,43 @@ def index_of(fixtures: FixtureSet) -> AudienceIndex:
     return cached
 
 
-def _table_contacts(fixtures: FixtureSet, table_id: str) -> dict[str, Mapping[str, Any]]:
-    table = fixtures.tables_by_id.get(table_id)
-    if table is None:
-        return {}
-    return {contact.contactKey: contact.fields() for contact in table.contacts}
-
-
 def _audience_contacts(
-    fixtures: FixtureSet, audience: Audience
+    index: AudienceIndex, audience: Audience
 ) -> dict[str, Mapping[str, Any]] | None:
     """Contact key -> fields for a segment or table audience; None when every device counts."""
     if audience.segment_id is not None:
-        segment = fixtures.segments_by_id.get(audience.segment_id)
+        segment = index.fixtures.segments_by_id.get(audience.segment_id)
         if segment is None:
             return {}  # an unknown segment was warned about at acceptance; it adds nobody
-        contacts = _table_contacts(fixtures, segment.tableId.lower())
+        contacts = index.tables.get(segment.tableId.lower(), {})
         return {key: contacts[key] for key in segment.contactKeys if key in contacts}
     if audience.table_id is not None:
-        return _table_contacts(fixtures, audience.table_id)
+        return index.tables.get(audience.table_id, {})
     return None
 
 
 def resolve_audience(fixtures: FixtureSet, audience: Audience) -> list[Recipient]:
+    return list(iter_audience(fixtures, audience))
+
+
+def iter_audience(fixtures: FixtureSet, audience: Audience) -> Iterator[Recipient]:
     """One recipient per targeted device, in fixture order, unregistered devices included.
 
     Unregistered devices stay in: the real service tries them and the attempt bounces, which
-    is what the delivery report counts.
+    is what the delivery report counts. Lazy, so a fan-out can pause between chunks.
     """
     index = index_of(fixtures)
-    members = _audience_contacts(fixtures, audience)
-    recipients: list[Recipient] = []
+    members = _audience_contacts(index, audience)
     for application_id in dict.fromkeys(audience.application_ids):
         application = fixtures.applications_by_id.get(application_id)
         if application is None:
             continue  # warned about at acceptance
         for device in index.devices_by_app.get(application_id, []):
-            if audience.use_only_engaged and not device.engaged:
+            if (
+                audience.use_only_engaged
+                and not device.engaged
+                and (application_id, device.token) not in audience.engaged_tokens
+            ):
                 continue
             key = device.contactKey
             if members is not None:
@@ -103,5 +111,4 @@ def resolve_audience(fixtures: FixtureSet, audience: Audience) -> list[Recipient
             else:
                 # A device whose contact no table holds still knows its own key.
                 contact = index.contacts.get(key) or {"contactKey": key}
-            recipients.append(Recipient(device, application, contact))
-    return recipients
+            yield Recipient(device, application, contact)

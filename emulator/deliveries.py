@@ -1,6 +1,6 @@
 """One delivery row per recipient: its language's content, personalised, and its outcome."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,17 +11,13 @@ from sqlalchemy.dialects import sqlite
 
 from emulator.audience import Recipient
 from emulator.models import DELIVERED, FAILED, Delivery
-from emulator.personalise import CompiledContent, Misses, compile_content
+from emulator.personalise import CompiledContent, Misses, Template, compile_content, compile_text
 
 UNREGISTERED = "Unregistered"
 
-# Content fields with a column of their own; every other field goes to `extra`.
-_COLUMNS = {
-    "title": "title",
-    "message": "message",
-    "targetUrl": "target_url",
-    "mediaUrl": "media_url",
-}
+# Content fields with a column of their own (title, message, target_url, media_url); every
+# other field goes to `extra`.
+_COLUMNS = ("title", "message", "targetUrl", "mediaUrl")
 
 DELIVERY_COLUMNS = (
     "send_id",
@@ -60,24 +56,40 @@ def sql_datetime(value: datetime) -> Any:
 
 @dataclass(frozen=True)
 class _Variant:
-    """The content one language gets, compiled; constant content is rendered once, here."""
+    """The content one language gets, compiled: per recipient only the tags are rendered."""
 
     language: str | None
-    compiled: CompiledContent
-    fixed: tuple[Any, ...] | None  # (title, message, target_url, media_url, extra) if constant
+    columns: tuple[Template | None, ...]  # title, message, targetUrl, mediaUrl (None: absent)
+    extra: CompiledContent  # every other field
+    extra_json: str | None  # the extra fields' JSON when no tag is in them
+    warnings: list[str]
+
+    def render(self, contact: Mapping[str, Any], misses: Misses) -> tuple[Any, ...]:
+        """(title, message, target_url, media_url, extra JSON) for one recipient."""
+        columns = [_render(t, contact, misses) for t in self.columns]
+        extra = self.extra_json
+        if extra is None:
+            extra = orjson.dumps(self.extra.render(contact, misses)).decode()
+        return (*columns, extra)
 
 
-def _split(rendered: dict[str, Any]) -> tuple[Any, ...]:
-    columns = [rendered.pop(key, None) for key in _COLUMNS]
-    return (*columns, orjson.dumps(rendered).decode())
+def _render(template: Template | None, contact: Mapping[str, Any], misses: Misses) -> str | None:
+    if template is None:
+        return None
+    if template.constant is not None:
+        return template.constant
+    return template.render(contact, misses)
 
 
 def _variant(language: str | None, fields: dict[str, Any], path: str) -> _Variant:
-    compiled = compile_content(fields, path)
-    fixed = None
-    if compiled.constant:
-        fixed = _split(compiled.render({}, Misses()))
-    return _Variant(language, compiled, fixed)
+    columns = tuple(
+        compile_text(fields[key], f"{path}.{key}") if isinstance(fields.get(key), str) else None
+        for key in _COLUMNS
+    )
+    extra = compile_content({k: v for k, v in fields.items() if k not in _COLUMNS}, path)
+    extra_json = orjson.dumps(extra.render({}, Misses())).decode() if extra.constant else None
+    warnings = [w for t in columns if t is not None for w in t.warnings] + extra.warnings
+    return _Variant(language, columns, extra, extra_json, warnings)
 
 
 @dataclass
@@ -102,9 +114,7 @@ class SendContent:
             # Single content: no language is chosen, so the delivery records none.
             default = _variant(None, content["content"], "content")
             variants = {}
-        warnings = list(
-            dict.fromkeys(w for v in [default, *variants.values()] for w in v.compiled.warnings)
-        )
+        warnings = list(dict.fromkeys(w for v in [default, *variants.values()] for w in v.warnings))
         return cls(variants, default, warnings)
 
     def for_language(self, language: str | None) -> _Variant:
@@ -125,7 +135,7 @@ def delivery_rows(
     for recipient in recipients:
         device = recipient.device
         variant = content.for_language(device.language)
-        rendered = variant.fixed or _split(variant.compiled.render(recipient.contact, misses))
+        rendered = variant.render(recipient.contact, misses)
         if device.status == "unregistered":
             status, reason = FAILED, UNREGISTERED
         else:

@@ -141,3 +141,17 @@ def test_the_index_is_rebuilt_only_for_a_new_fixture_set(fixtures: FixtureSet) -
     assert index_of(fixtures) is first
     other = load_fixtures(BUNDLED_FIXTURES)
     assert index_of(other) is not first
+
+
+def test_engaged_tokens_from_earlier_pushes_join_the_engaged(fixtures: FixtureSet) -> None:
+    audience = Audience(
+        [WEB_APP],
+        use_only_engaged=True,
+        engaged_tokens=frozenset({(WEB_APP, "web-sofia-safari"), (IOS_APP, "web-elif-edge")}),
+    )
+    assert tokens(fixtures, audience) == [
+        "web-ada-chrome",
+        "web-jonas-firefox",
+        "web-sofia-safari",  # opened an earlier push in this application
+        "web-zeynep-chrome",
+    ]

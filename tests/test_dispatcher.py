@@ -6,12 +6,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
+import emulator.deliveries
 import emulator.personalise
 from emulator.app import create_app
-from emulator.audience import Audience, resolve_audience
+from emulator.audience import Audience, iter_audience, resolve_audience
 from emulator.deliveries import SendContent, delivery_rows, insert_deliveries, sql_datetime
 from emulator.models import COMPLETED, DELIVERED, FAILED, QUEUED, SCHEDULED, SENDING, Delivery, Send
 from emulator.personalise import Misses
@@ -104,6 +105,30 @@ def test_segment_table_and_engaged_audiences_reach_the_stored_send(client: TestC
         "web-zeynep-chrome",
     }
     assert (first.delivery_count, second.delivery_count) == (5, 3)
+
+
+def test_a_device_that_opened_an_earlier_push_counts_as_engaged(client: TestClient) -> None:
+    send(client, inline_send())
+    settle(client)
+    runtime = runtime_of(client)
+    deliveries = Delivery.__table__  # type: ignore[attr-defined]
+    runtime.writer.run_sync(
+        lambda c: c.execute(
+            update(deliveries)
+            .where(deliveries.c.token.in_(["fcm-ayse-redmi", "fcm-jonas-tab"]))
+            .values(opened_at=NOON)
+        )
+    )
+    send(client, inline_send(useOnlyEngagedTokens=True))
+    settle(client)
+    second = stored_sends(client)[1]
+    assert {d.token for d in deliveries_of(runtime, second.id)} == {
+        "fcm-ada-pixel8",  # engaged in the fixtures
+        "fcm-mehmet-galaxy",
+        "fcm-zeynep-a54",
+        "fcm-ayse-redmi",  # opened the first push
+        "fcm-jonas-tab",
+    }
 
 
 def test_an_audience_of_nobody_completes_with_no_deliveries(client: TestClient) -> None:
@@ -233,6 +258,7 @@ def test_each_content_string_is_compiled_once_per_send_not_per_recipient(
         return original(source, path)
 
     monkeypatch.setattr(emulator.personalise, "compile_text", counting)
+    monkeypatch.setattr(emulator.deliveries, "compile_text", counting)
     send(client, {"content": {"templateId": WELCOME_TEMPLATE}})  # 20 recipients
     settle(client)
     # Four strings in the template, twenty recipients: four compilations.
@@ -377,10 +403,42 @@ def test_dispatching_a_completed_send_again_writes_nothing(client: TestClient) -
 
 def test_a_large_audience_is_written_in_chunks(settings: Settings) -> None:
     runtime = Runtime.start(settings)
-    runtime.dispatcher._chunk_size = 3  # 20 devices: seven writer operations
+    runtime.dispatcher.chunk_size = 3  # 20 devices: seven writer operations
     with TestClient(create_app(settings, runtime)) as client:
         send(client, {"content": {"title": "All"}})
         settle(client)
         [stored] = stored_sends(client)
         assert (stored.status, stored.delivery_count) == (COMPLETED, 20)
         assert len({d.token for d in deliveries_of(runtime)}) == 20
+
+
+def test_a_send_removed_during_its_fan_out_is_abandoned_quietly(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = runtime_of(client)
+
+    def remove_then_iterate(fixtures: Any, audience: Audience) -> Any:
+        # What a reset or pruning does while a fan-out runs: the send row disappears.
+        runtime.writer.run_sync(lambda c: c.execute(delete(Send.__table__)))  # type: ignore[attr-defined]
+        return iter_audience(fixtures, audience)
+
+    monkeypatch.setattr("emulator.dispatcher.iter_audience", remove_then_iterate)
+    send(client, inline_send())
+    settle(client)
+    assert stored_sends(client) == []
+    assert deliveries_of(runtime) == []
+
+
+def test_a_send_that_cannot_be_fanned_out_completes_with_a_warning_once(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(_content: Any) -> Any:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(SendContent, "compile", broken)
+    send(client, inline_send())
+    settle(client)
+    [stored] = stored_sends(client)
+    assert stored.status == COMPLETED
+    assert stored.delivery_count == 0
+    assert stored.warnings == ["the emulator could not fan this send out: boom"]

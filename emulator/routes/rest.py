@@ -85,11 +85,12 @@ async def send_instant(request: Request) -> JsonResponse:
 
 
 async def send_report(request: Request) -> JsonResponse:
-    """The delivery report (CONTRACT §3); its reads run off the event loop."""
+    """The delivery report (CONTRACT §3): same auth, bucket and envelope as the send."""
     runtime = await get_runtime(request)
     await push_caller(request, runtime)
     query = parse_report_query(request.query_params)
     request.state.tracking_id = query.tracking_id
+    # Reads run off the event loop; a large send's report counts many rows.
     data = await run_in_threadpool(delivery_report, runtime.engine, query)
     return JsonResponse(
         {

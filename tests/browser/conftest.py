@@ -45,7 +45,9 @@ def _missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an asyncio loop running on the main
+# thread while it is open, and tests elsewhere that call asyncio.run() must not find one.
+@pytest.fixture(scope="module")
 def browser() -> Iterator["Browser"]:
     problem = _missing()
     if problem is not None:

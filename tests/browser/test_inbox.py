@@ -172,3 +172,32 @@ def test_the_requests_view_shows_refusals_and_filters_by_status(page: Page, base
     page.select_option("select[name=status]", "2xx")
     expect(rows).to_have_count(1)
     expect(rows.first).to_have_class(re.compile(r"\bs2xx\b"))
+
+
+def test_a_scheduled_send_fans_out_live_when_its_time_comes(page: Page, base_url: str) -> None:
+    frozen = {"mode": "frozen", "at": "2030-01-01T00:00:00Z"}
+    httpx.put(f"{base_url}/_emulator/clock", json=frozen).raise_for_status()
+    answer = post_send(
+        base_url, content={"title": "Later", "message": "m"}, scheduleDate="2030-01-02 12:00"
+    )
+    open_live(page, f"{base_url}/_emulator/ui/sends/{answer['transactionId']}")
+    expect(page.locator(".send-title")).to_have_attribute("data-status", "Scheduled")
+    expect(page.locator("#content")).to_contain_text("Not fanned out yet")
+    page.evaluate("window.notReloaded = true")
+
+    httpx.post(f"{base_url}/_emulator/clock/advance", json={"seconds": 3 * 86400})
+    expect(page.locator(".send-title")).to_have_attribute("data-status", "Completed", timeout=5000)
+    expect(page.locator(".delivery", has_text="fcm-ada-pixel8")).to_be_visible()
+    assert page.evaluate("window.notReloaded") is True
+
+
+def test_reset_asks_first_then_starts_over(page: Page, base_url: str) -> None:
+    post_send(base_url, content={"title": "Before the reset", "message": "x"})
+    open_live(page, base_url + "/")
+    expect(page.locator("tr.send-row")).to_have_count(1)
+    with page.expect_event("dialog") as asked:
+        page.get_by_role("button", name="Reset").click()
+    assert asked.value.type == "confirm"
+    expect(page.locator("tr.send-row")).to_have_count(0)
+    requests = httpx.get(f"{base_url}/_emulator/requests").json()["items"]
+    assert requests == []

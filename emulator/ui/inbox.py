@@ -119,7 +119,7 @@ def inbox_list(page: Page, total: int, fixtures: FixtureSet, filtered: bool) -> 
     return render(
         """<p class="count-line" id="count-line">{count}</p>
 <table class="sends">
-<thead><tr><th>Received</th><th>Status</th><th>Audience</th><th>Application</th>
+<thead><tr><th>Received (UTC)</th><th>Status</th><th>Audience</th><th>Application</th>
 <th>Title</th><th>Deliveries</th><th>Warnings</th></tr></thead>
 <tbody id="send-rows">{rows}</tbody>
 </table>""",

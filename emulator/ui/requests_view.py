@@ -83,7 +83,7 @@ def requests_list(items: list[dict[str, Any]], filtered: bool) -> Html:
         return empty("No request matches this filter." if filtered else "No request to /rest yet.")
     return render(
         """<table class="requests">
-<thead><tr><th>Received</th><th>Status</th><th>Method</th><th>Path</th><th>API user</th>
+<thead><tr><th>Received (UTC)</th><th>Status</th><th>Method</th><th>Path</th><th>API user</th>
 <th>Latency</th><th>Error</th><th>Tracking id</th><th></th></tr></thead>
 <tbody id="request-rows">{rows}</tbody>
 </table>""",

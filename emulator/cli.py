@@ -1,6 +1,7 @@
 """The `push-emulator` command: `serve`, with one flag for every setting, and client commands."""
 
 import argparse
+import os
 import socket
 import sys
 import types
@@ -91,13 +92,14 @@ def serve(args: argparse.Namespace) -> int:
 
     from emulator.app import create_app
     from emulator.db import DatabaseError
+    from emulator.faults import FaultRuleError
     from emulator.fixtures import FixtureError
     from emulator.serving import EmulatorServer
 
     settings = settings_from(args)
     try:
         app = create_app(settings)
-    except (FixtureError, DatabaseError) as error:
+    except (FixtureError, DatabaseError, FaultRuleError) as error:
         raise SystemExit(f"push-emulator: {error}") from None
     sock = _bind(settings.host, settings.port)
     host, port = sock.getsockname()[:2]
@@ -114,6 +116,28 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def healthcheck(args: argparse.Namespace) -> int:
+    """Exit 0 when /readyz answers 200, else 1: a container health check without curl."""
+    import httpx
+
+    url = args.url.rstrip("/") + "/readyz"
+    try:
+        response = httpx.get(url, timeout=args.timeout)
+    except httpx.HTTPError as error:
+        print(f"unhealthy: {url}: {error}", file=sys.stderr)
+        return 1
+    if response.status_code != 200:
+        print(f"unhealthy: {url} answered {response.status_code}: {response.text}", file=sys.stderr)
+        return 1
+    print(f"ready: {url}")
+    return 0
+
+
+def _default_url() -> str:
+    port = os.environ.get("EMULATOR_PORT", "8080")
+    return f"http://127.0.0.1:{port}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="push-emulator",
@@ -124,6 +148,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser("serve", help="serve the emulated API")
     add_settings_flags(serve_parser)
     serve_parser.set_defaults(handler=serve)
+    health_parser = commands.add_parser(
+        "healthcheck", help="exit 0 if the server at --url is ready, else 1"
+    )
+    health_parser.add_argument(
+        "--url",
+        default=_default_url(),
+        help="server to probe [default http://127.0.0.1:$EMULATOR_PORT]",
+    )
+    health_parser.add_argument("--timeout", type=float, default=3.0, help="seconds to wait")
+    health_parser.set_defaults(handler=healthcheck)
     add_client_commands(commands)
     return parser
 

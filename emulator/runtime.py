@@ -8,7 +8,9 @@ from sqlalchemy import Engine
 from emulator.auth import TokenStore
 from emulator.clock import Clock
 from emulator.db import open_database
+from emulator.dispatcher import Dispatcher
 from emulator.events import EventBus
+from emulator.faults import FaultBook, load_fault_file
 from emulator.fixtures import FixtureSet, load_fixtures
 from emulator.ids import IdGenerator
 from emulator.ratelimit import BucketConfig, RateLimiter
@@ -37,6 +39,8 @@ class Runtime:
     events: EventBus = field(default_factory=EventBus)
     tokens: TokenStore = field(init=False)
     limiter: RateLimiter = field(init=False)
+    dispatcher: Dispatcher = field(init=False)  # started and stopped by the app's lifespan
+    faults: FaultBook = field(init=False)
     # Components with run-time state of their own (fault rules, ...) register how to clear it.
     reset_hooks: list[Callable[[], None]] = field(default_factory=list)
 
@@ -44,19 +48,30 @@ class Runtime:
         self.tokens = TokenStore(self.settings.token_ttl, self.clock, self.ids)
         self.limiter = RateLimiter(self.default_bucket(), self.clock)
         self.limiter.configure(self.default_bucket(), _bucket_overrides(self.fixtures))
+        self.dispatcher = Dispatcher(
+            self.engine, self.writer, self.clock, self.events, lambda: self.fixtures
+        )
+        # Moving the clock may make scheduled sends due: look at once rather than at the next tick.
+        self.clock.on_change(self.dispatcher.wake)
+        self.faults = FaultBook(self.clock)
+        # A reset brings back the EMULATOR_FAULTS presets (no rules without a file).
+        self.reset_hooks.append(self.faults.reset)
 
     @classmethod
     def start(cls, settings: Settings) -> "Runtime":
-        """Load fixtures and open the database; either failing stops start-up with its reason."""
+        """Load fixtures and fault presets and open the database; any failing stops start-up."""
         fixtures = load_fixtures(settings.fixtures)
+        presets = load_fault_file(settings.faults) if settings.faults else []
         engine = open_database(settings.db)
-        return cls(
+        runtime = cls(
             settings=settings,
             fixtures=fixtures,
             engine=engine,
             writer=Writer(engine),
             ids=IdGenerator(settings.seed),
         )
+        runtime.faults.preset(presets)
+        return runtime
 
     def default_bucket(self) -> BucketConfig:
         return BucketConfig(self.settings.rate_capacity, self.settings.rate_refill)
@@ -75,5 +90,6 @@ class Runtime:
             hook()
 
     def close(self) -> None:
+        self.dispatcher.stop()
         self.writer.close()
         self.engine.dispose()

@@ -91,6 +91,8 @@ class Writer:
         self._stopping = False
 
     def close(self) -> None:
+        if self._closed:
+            return
         self._closed = True
         self._committer.shutdown(wait=True)
         self._connection.close()
@@ -179,7 +181,12 @@ class Writer:
             while self._pending:
                 batch = self._pending[:MAX_BATCH]
                 del self._pending[:MAX_BATCH]
-                await self._commit_batch(batch)
+                try:
+                    await self._commit_batch(batch)
+                except Exception as error:
+                    # This task must outlive any one batch, or every later write would hang.
+                    log.exception("a batch could not be written")
+                    _finish([(c, False, error) for c in batch if isinstance(c, _Call)], [])
             if self._stopping:
                 return
 
@@ -187,6 +194,8 @@ class Writer:
         assert self._loop is not None
         calls = [i for i in batch if isinstance(i, _Call) and _still_wanted(i)]
         rows = [i for i in batch if isinstance(i, _Row)]
+        if self._connection.in_transaction():
+            self._connection.rollback()  # left open by a failed write; start clean
         transaction = self._connection.begin()
         try:
             _insert_grouped(self._connection, rows)

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from emulator.app import create_app
-from emulator.models import QUEUED, SCHEDULED
+from emulator.models import COMPLETED, QUEUED, SCHEDULED, SENDING
 from emulator.settings import Settings
 from tests.conftest import (
     ANDROID_APP,
@@ -43,7 +43,7 @@ def test_an_inline_send_answers_the_success_envelope_and_is_stored(client: TestC
     [send] = stored_sends(client)
     assert send.tracking_id == tracking_id
     assert send.transaction_id == body["transactionId"]
-    assert send.status == QUEUED
+    assert send.status in {QUEUED, SENDING, COMPLETED}  # the dispatcher may have moved it on
     assert send.api_user == "demo-user"
     assert send.client_ip == "testclient"
     assert send.application_ids == [ANDROID_APP]

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.routing import Route
 
@@ -16,9 +17,10 @@ from emulator import auth
 from emulator.contract import describe_errors
 from emulator.errors import BadRequest, ServiceUnavailable
 from emulator.journal import client_ip
+from emulator.report import delivery_report, parse_report_query
 from emulator.responses import JsonResponse
 from emulator.routes.deps import get_runtime, push_caller
-from emulator.sending import SendContext, accept_send, parse_json_body
+from emulator.sending import SUCCESS_MESSAGE, SendContext, accept_send, parse_json_body
 from emulator.store import insert_send
 from emulator.writer import WriterClosed
 
@@ -76,10 +78,32 @@ async def send_instant(request: Request) -> JsonResponse:
     runtime.events.publish(
         "send", id=send_id, trackingId=accepted.tracking_id, status=accepted.row["status"]
     )
+    # Woken before the answer, so a caller that waits for the dispatcher to be idle after
+    # its 200 knows this send is included.
+    runtime.dispatcher.wake()
     return JsonResponse(accepted.response)
+
+
+async def send_report(request: Request) -> JsonResponse:
+    """The delivery report (CONTRACT §3): same auth, bucket and envelope as the send."""
+    runtime = await get_runtime(request)
+    await push_caller(request, runtime)
+    query = parse_report_query(request.query_params)
+    request.state.tracking_id = query.tracking_id
+    # Reads run off the event loop; a large send's report counts many rows.
+    data = await run_in_threadpool(delivery_report, runtime.engine, query)
+    return JsonResponse(
+        {
+            "code": 0,
+            "message": SUCCESS_MESSAGE,
+            "transactionId": runtime.ids.uuid4(),
+            "data": data,
+        }
+    )
 
 
 routes = [
     Route("/rest/login", login, methods=["POST"]),
     Route("/rest/push/sendInstant", send_instant, methods=["POST"]),
+    Route("/rest/push/sendInstant", send_report, methods=["GET"]),
 ]

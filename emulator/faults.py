@@ -1,0 +1,403 @@
+"""Fault rules: what may go wrong, for which requests, and when; decided per request."""
+
+import random
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import orjson
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from emulator.clock import Clock
+from emulator.contract import Guid, field_path
+from emulator.errors import (
+    NOT_AUTHENTICATED,
+    NOT_AUTHORIZED,
+    TEMPLATE_NOT_FOUND,
+    TOO_MANY_REQUESTS,
+)
+
+# Bounds, so a typo cannot hang a test suite or fill memory.
+MAX_RULES = 100
+MAX_LATENCY_MS = 60_000
+MAX_TIMES = 1_000_000
+MAX_TTL_SECONDS = 30 * 86400
+MAX_RETRY_AFTER = 3600
+
+ACTION_TYPES = ("status", "latency", "drop", "malformed")
+# The statuses the real service (or a proxy before it) can answer, with the contract's own
+# texts; 5xx texts are unknown [guess], so they say what a gateway would.
+STATUS_MESSAGES: dict[int, str] = {
+    401: NOT_AUTHENTICATED,
+    403: NOT_AUTHORIZED,
+    404: TEMPLATE_NOT_FOUND,
+    429: TOO_MANY_REQUESTS,
+    500: "Internal server error.",
+    502: "Bad gateway.",
+    503: "Service unavailable.",
+    504: "Gateway timeout.",
+}
+# A 200 whose body stops mid-value: what a client sees when a proxy truncates an answer.
+MALFORMED_BODY = b'{"code": 0, "message": "Successful", "transactionId": "'
+_METHODS = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+class FaultRuleError(ValueError):
+    """Rules that cannot be used; `problems` name each field and its rule."""
+
+    def __init__(self, problems: list[str], source: str = "") -> None:
+        self.problems = problems
+        prefix = f"faults file {source}: " if source else ""
+        super().__init__(prefix + "; ".join(problems))
+
+
+class _RuleModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class FaultMatch(_RuleModel):
+    """Which /rest requests a rule applies to; every field left out matches anything."""
+
+    method: _METHODS | None = None
+    path: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    apiUser: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    applicationId: Guid | None = None
+
+    @field_validator("method", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("path")
+    @classmethod
+    def _under_rest(cls, value: str) -> str:
+        if value != "/rest" and not value.startswith("/rest/"):
+            raise ValueError("must be a path under /rest, e.g. /rest/push/sendInstant")
+        return value
+
+
+class FaultAction(_RuleModel):
+    """What happens instead of (or, for latency, before) the real answer."""
+
+    type: str
+    status: int | None = None
+    emptyBody: bool = False
+    message: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    retryAfter: Annotated[int, Field(ge=1, le=MAX_RETRY_AFTER)] | None = None
+    ms: Annotated[int, Field(ge=0, le=MAX_LATENCY_MS)] | None = None
+    minMs: Annotated[int, Field(ge=0, le=MAX_LATENCY_MS)] | None = None
+    maxMs: Annotated[int, Field(ge=0, le=MAX_LATENCY_MS)] | None = None
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in ACTION_TYPES:
+            raise ValueError(f"must be one of {', '.join(ACTION_TYPES)} (got {value!r})")
+        return value
+
+    @field_validator("status")
+    @classmethod
+    def _known_status(cls, value: int) -> int:
+        if value not in STATUS_MESSAGES:
+            known = ", ".join(str(s) for s in STATUS_MESSAGES)
+            raise ValueError(f"must be one of {known} (got {value})")
+        return value
+
+    @model_validator(mode="after")
+    def _fields_fit_type(self) -> "FaultAction":
+        allowed = {
+            "status": {"status", "emptyBody", "message", "retryAfter"},
+            "latency": {"ms", "minMs", "maxMs"},
+            "drop": set(),
+            "malformed": set(),
+        }[self.type]
+        given = self.model_fields_set - {"type"}
+        if stray := sorted(given - allowed):
+            raise ValueError(f"{', '.join(stray)}: not used by type {self.type!r}")
+        if self.type == "status":
+            if self.status is None:
+                raise ValueError("status: is required for type 'status'")
+            if self.retryAfter is not None and self.status != 429:
+                raise ValueError("retryAfter: only goes with status 429")
+        if self.type == "latency":
+            fixed = self.ms is not None
+            ranged = self.minMs is not None or self.maxMs is not None
+            if fixed == ranged:
+                raise ValueError("latency needs either ms, or both minMs and maxMs")
+            if ranged and (self.minMs is None or self.maxMs is None):
+                raise ValueError("minMs, maxMs: both are required for a range")
+            if ranged and self.minMs > self.maxMs:  # type: ignore[operator]
+                raise ValueError("minMs: must not be above maxMs")
+        return self
+
+    def describe(self) -> str:
+        if self.type == "status":
+            text = f"status {self.status}"
+            if self.emptyBody:
+                text += " with an empty body"
+            if self.status == 429:
+                text += f" (Retry-After {self.retryAfter or 1})"
+            return text
+        if self.type == "latency":
+            return (
+                f"latency {self.ms} ms"
+                if self.ms is not None
+                else (f"latency {self.minMs}-{self.maxMs} ms")
+            )
+        return {"drop": "dropped connection", "malformed": "malformed JSON with status 200"}[
+            self.type
+        ]
+
+
+class FaultTrigger(_RuleModel):
+    """When a matching request is faulted: always, the next N, by chance, until a TTL."""
+
+    times: Annotated[int, Field(ge=1, le=MAX_TIMES)] | None = None
+    probability: Annotated[float, Field(ge=0, le=1)] | None = None
+    seed: int | None = None
+    ttlSeconds: Annotated[float, Field(gt=0, le=MAX_TTL_SECONDS)] | None = None
+
+
+class FaultRule(_RuleModel):
+    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    match: FaultMatch = Field(default_factory=FaultMatch)
+    action: FaultAction
+    trigger: FaultTrigger = Field(default_factory=FaultTrigger)
+
+
+_RULES_ADAPTER = TypeAdapter(list[FaultRule])
+
+# pydantic's error types, said as rules (the rest are pydantic's own words).
+_RULE_TEXT = {
+    "missing": "is required",
+    "extra_forbidden": "is not a known field",
+    "int_type": "must be an integer",
+    "float_type": "must be a number",
+    "string_type": "must be a string",
+    "bool_type": "must be a boolean",
+    "list_type": "must be an array",
+    "model_type": "must be an object",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}",
+    "greater_than": "must be above {gt}",
+    "too_short": "must not be empty",
+    "string_too_short": "must not be empty",
+    "string_too_long": "must be at most {max_length} characters",
+    "literal_error": "must be one of {expected}",
+}
+
+
+_NAMED = re.compile(r"^([A-Za-z]+): (.+)$")
+
+
+def _describe(error: ValidationError) -> list[str]:
+    problems: dict[str, None] = {}
+    for item in error.errors(include_url=False):
+        path = field_path(tuple(item["loc"]))
+        if item["type"] == "value_error":
+            rule = str(item["msg"]).removeprefix("Value error, ")
+            # A model-level check names its one field first: 'status: is required ...'.
+            if (named := _NAMED.match(rule)) is not None:
+                path, rule = f"{path}.{named.group(1)}", named.group(2)
+        else:
+            template = _RULE_TEXT.get(item["type"])
+            rule = template.format(**(item.get("ctx") or {})) if template else str(item["msg"])
+        problems[f"{path}: {rule}" if path else rule] = None
+    return list(problems)[:20]
+
+
+def parse_rules(data: Any, source: str = "") -> list[FaultRule]:
+    """Rules from decoded JSON (an array), or FaultRuleError naming each bad field."""
+    if not isinstance(data, list):
+        raise FaultRuleError(["body: must be an array of fault rules"], source)
+    if len(data) > MAX_RULES:
+        raise FaultRuleError([f"body: at most {MAX_RULES} rules"], source)
+    try:
+        return _RULES_ADAPTER.validate_python(data)
+    except ValidationError as error:
+        raise FaultRuleError(_describe(error), source) from None
+
+
+def load_fault_file(path: Path) -> list[FaultRule]:
+    """The rules of an EMULATOR_FAULTS file; any problem is one line naming file and field."""
+    try:
+        data = orjson.loads(path.read_bytes())
+    except OSError as error:
+        raise FaultRuleError([f"cannot be read ({error.strerror})"], str(path)) from None
+    except orjson.JSONDecodeError as error:
+        raise FaultRuleError([f"is not valid JSON ({error})"], str(path)) from None
+    return parse_rules(data, str(path))
+
+
+@dataclass(frozen=True)
+class FaultRequest:
+    """What a rule can match on; `application_ids` None means every application."""
+
+    method: str
+    path: str
+    api_user: str | None = None
+    application_ids: frozenset[str] | None = frozenset()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome for one request: a delay first, then an answer instead of the app's."""
+
+    delay_ms: int = 0
+    action: FaultAction | None = None
+    fired: tuple[str, ...] = ()
+
+    @property
+    def description(self) -> str:
+        return "; ".join(self.fired)
+
+
+@dataclass
+class _Armed:
+    index: int
+    rule: FaultRule
+    rng: random.Random
+    remaining: int | None
+    expires_at: float | None
+    fired: int = 0
+    label: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.label = f"rules[{self.index}]" + (f" {self.rule.name!r}" if self.rule.name else "")
+
+
+def _matches(rule: FaultMatch, request: FaultRequest) -> bool:
+    if rule.method is not None and rule.method != request.method:
+        return False
+    if rule.path is not None and rule.path != request.path:
+        return False
+    if rule.apiUser is not None and rule.apiUser != request.api_user:
+        return False
+    if rule.applicationId is not None:
+        ids = request.application_ids
+        return ids is None or rule.applicationId.lower() in ids
+    return True
+
+
+class FaultBook:
+    """The rules in force and their counters; off (no rules) unless told otherwise.
+
+    Each rule draws from its own random generator, seeded by its trigger's seed, once per
+    matching request: the same requests in the same order fault the same way on every run.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._armed: list[_Armed] = []
+        self._presets: list[FaultRule] = []
+
+    def _arm(self, rules: list[FaultRule]) -> list[_Armed]:
+        now = self._clock.timestamp()
+        return [
+            _Armed(
+                index=index,
+                rule=rule,
+                rng=random.Random(rule.trigger.seed),
+                remaining=rule.trigger.times,
+                expires_at=now + rule.trigger.ttlSeconds if rule.trigger.ttlSeconds else None,
+            )
+            for index, rule in enumerate(rules)
+        ]
+
+    def preset(self, rules: list[FaultRule]) -> None:
+        """Rules from EMULATOR_FAULTS: in force now, and again after every reset."""
+        self._presets = list(rules)
+        self.reset()
+
+    def replace(self, rules: list[FaultRule]) -> None:
+        armed = self._arm(rules)
+        with self._lock:
+            self._armed = armed
+
+    def clear(self) -> None:
+        self.replace([])
+
+    def reset(self) -> None:
+        """Back to start-up: the preset rules with fresh counters (none without a file)."""
+        self.replace(self._presets)
+
+    @property
+    def active(self) -> bool:
+        return bool(self._armed)
+
+    def rules(self) -> list[FaultRule]:
+        with self._lock:
+            return [armed.rule for armed in self._armed]
+
+    def wants_api_user(self) -> bool:
+        return any(a.rule.match.apiUser is not None for a in self._armed)
+
+    def wants_application_ids(self) -> bool:
+        return any(a.rule.match.applicationId is not None for a in self._armed)
+
+    def status(self) -> list[dict[str, Any]]:
+        now = self._clock.timestamp()
+        with self._lock:
+            return [
+                {
+                    "rule": armed.rule.model_dump(mode="json", exclude_defaults=True),
+                    "fired": armed.fired,
+                    "remaining": armed.remaining,
+                    "expiresAt": (
+                        datetime.fromtimestamp(armed.expires_at, UTC).isoformat()
+                        if armed.expires_at is not None
+                        else None
+                    ),
+                    "active": _live(armed, now),
+                }
+                for armed in self._armed
+            ]
+
+    def decide(self, request: FaultRequest) -> Decision | None:
+        """Which rules fire for this request: latencies add up; the first other action answers."""
+        if not self._armed:
+            return None
+        now = self._clock.timestamp()
+        delay = 0
+        fired: list[str] = []
+        with self._lock:
+            for armed in self._armed:
+                if not _live(armed, now) or not _matches(armed.rule.match, request):
+                    continue
+                trigger = armed.rule.trigger
+                if trigger.probability is not None and armed.rng.random() >= trigger.probability:
+                    continue
+                if armed.remaining is not None:
+                    armed.remaining -= 1
+                armed.fired += 1
+                action = armed.rule.action
+                if action.type == "latency":
+                    ms = action.ms
+                    if ms is None:
+                        ms = armed.rng.randint(action.minMs or 0, action.maxMs or 0)
+                    delay += ms
+                    fired.append(f"{armed.label}: latency {ms} ms")
+                    continue
+                fired.append(f"{armed.label}: {action.describe()}")
+                return Decision(min(delay, MAX_LATENCY_MS), action, tuple(fired))
+        if not fired:
+            return None
+        return Decision(min(delay, MAX_LATENCY_MS), None, tuple(fired))
+
+
+def _live(armed: _Armed, now: float) -> bool:
+    if armed.remaining is not None and armed.remaining <= 0:
+        return False
+    return armed.expires_at is None or now < armed.expires_at

@@ -1,0 +1,262 @@
+"""The vendor's personalisation tags, compiled once per send and rendered per recipient."""
+
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+import orjson
+
+# Only these tag forms are understood; nothing between {% and %} is ever evaluated as code.
+#   {%= $Contact.field %}            the contact's field, empty (and warned) when missing
+#   {%= $Contact.field || 'text' %}  ... or the fallback when missing or empty
+#   {% if ($Contact.field) { %} A {% } else { %} B {% } %}   (the else part is optional)
+_TAG = re.compile(r"{%(.*?)%}", re.DOTALL)
+_NAME = r"\$Contact\.([A-Za-z_][A-Za-z0-9_]*)"
+_OUTPUT = re.compile(
+    rf"^=\s*{_NAME}\s*(?:\|\|\s*(?:'([^']*)'|\"([^\"]*)\")\s*)?$",
+)
+_IF = re.compile(rf"^\s*if\s*\(\s*{_NAME}\s*\)\s*{{\s*$")
+_ELSE = re.compile(r"^\s*}\s*else\s*{\s*$")
+_END = re.compile(r"^\s*}\s*$")
+
+
+@dataclass(frozen=True)
+class FieldOut:
+    name: str
+    fallback: str | None
+
+
+@dataclass(frozen=True)
+class IfBlock:
+    name: str
+    then: "list[Part]"
+    otherwise: "list[Part]"
+
+
+Part = Union[str, FieldOut, IfBlock]  # noqa: UP007 - a forward-referencing alias
+
+
+@dataclass
+class Misses:
+    """Per-send tally of fields recipients lacked, by (content path, field): one warning each."""
+
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def warnings(self, recipients: int) -> list[str]:
+        return [
+            f"{path}: {count} of {recipients} recipient(s) have no $Contact.{name}; "
+            "it rendered empty"
+            for (path, name), count in sorted(self.counts.items())
+        ]
+
+
+def _text(value: Any) -> str:
+    """A contact value as it shows in a push: strings as they are, the rest as JSON."""
+    if isinstance(value, str):
+        return value
+    return orjson.dumps(value).decode()
+
+
+def _truthy(value: Any) -> bool:
+    return value is not None and value is not False and value != "" and value != 0
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # "text", "out", "if", "else", "end", "bad"
+    raw: str
+    name: str = ""
+    fallback: str | None = None
+    why: str = "is not a personalisation tag the emulator understands"
+
+
+def _tokens(source: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    position = 0
+    for match in _TAG.finditer(source):
+        if match.start() > position:
+            tokens.append(_Token("text", source[position : match.start()]))
+        inner, raw = match.group(1), match.group(0)
+        if output := _OUTPUT.match(inner.strip()):
+            fallback = output.group(2) if output.group(2) is not None else output.group(3)
+            tokens.append(_Token("out", raw, output.group(1), fallback))
+        elif condition := _IF.match(inner):
+            tokens.append(_Token("if", raw, condition.group(1)))
+        elif _ELSE.match(inner):
+            tokens.append(_Token("else", raw))
+        elif _END.match(inner):
+            tokens.append(_Token("end", raw))
+        else:
+            tokens.append(_Token("bad", raw))
+        position = match.end()
+    if position < len(source):
+        tokens.append(_Token("text", source[position:]))
+    return tokens
+
+
+_PARTNER = {"if": "{% } %}", "else": "{% if (...) { %}", "end": "{% if (...) { %}"}
+
+
+def _balance(tokens: list[_Token]) -> list[_Token]:
+    """if/else/end tags that do not pair up are kept as text, like any other unknown tag."""
+    stack: list[tuple[int, int | None]] = []  # (index of an open if, index of its else)
+    paired: set[int] = set()
+    for index, token in enumerate(tokens):
+        if token.kind == "if":
+            stack.append((index, None))
+        elif token.kind == "else" and stack and stack[-1][1] is None:
+            stack[-1] = (stack[-1][0], index)
+        elif token.kind == "end" and stack:
+            start, otherwise = stack.pop()
+            paired.update({start, index} | ({otherwise} if otherwise is not None else set()))
+    return [
+        _Token("bad", t.raw, why=f"has no matching {_PARTNER[t.kind]}")
+        if t.kind in _PARTNER and i not in paired
+        else t
+        for i, t in enumerate(tokens)
+    ]
+
+
+def _build(tokens: list[_Token], start: int, stop_kinds: set[str]) -> tuple[list[Part], int]:
+    parts: list[Part] = []
+    index = start
+    while index < len(tokens):
+        token = tokens[index]
+        if token.kind in stop_kinds:
+            return parts, index
+        if token.kind in {"text", "bad"}:
+            if parts and isinstance(parts[-1], str):
+                parts[-1] += token.raw
+            else:
+                parts.append(token.raw)
+        elif token.kind == "out":
+            parts.append(FieldOut(token.name, token.fallback))
+        elif token.kind == "if":
+            then, index = _build(tokens, index + 1, {"else", "end"})
+            otherwise: list[Part] = []
+            if tokens[index].kind == "else":
+                otherwise, index = _build(tokens, index + 1, {"end"})
+            parts.append(IfBlock(token.name, then, otherwise))
+        index += 1
+    return parts, index
+
+
+@dataclass(frozen=True)
+class Template:
+    """One content string, parsed; `render` is all that runs per recipient."""
+
+    path: str
+    parts: tuple[Part, ...]
+    constant: str | None  # set when the string holds no tag at all: the fast path
+    warnings: tuple[str, ...]
+
+    def render(self, contact: Mapping[str, Any], misses: Misses) -> str:
+        if self.constant is not None:
+            return self.constant
+        out: list[str] = []
+        self._render(self.parts, contact, misses, out)
+        return "".join(out)
+
+    def _render(
+        self,
+        parts: "tuple[Part, ...] | list[Part]",
+        contact: Mapping[str, Any],
+        misses: Misses,
+        out: list[str],
+    ) -> None:
+        for part in parts:
+            if isinstance(part, str):
+                out.append(part)
+            elif isinstance(part, FieldOut):
+                value = contact.get(part.name)
+                if part.fallback is not None:
+                    # The vendor's `||` is JavaScript's: any empty value takes the fallback.
+                    out.append(_text(value) if _truthy(value) else part.fallback)
+                elif value is None:
+                    misses.counts[(self.path, part.name)] += 1
+                else:
+                    out.append(_text(value))
+            else:
+                branch = part.then if _truthy(contact.get(part.name)) else part.otherwise
+                self._render(branch, contact, misses, out)
+
+
+def compile_text(source: str, path: str) -> Template:
+    """Parse once per send; unknown or unpaired tags stay verbatim and are warned about."""
+    if "{%" not in source:
+        return Template(path, (source,), source, ())
+    tokens = _balance(_tokens(source))
+    warnings = tuple(
+        dict.fromkeys(
+            f"{path}: {t.raw!r} {t.why}; it was kept verbatim" for t in tokens if t.kind == "bad"
+        )
+    )
+    parts, _ = _build(tokens, 0, set())
+    if all(isinstance(p, str) for p in parts):
+        return Template(
+            path, tuple(parts), "".join(p for p in parts if isinstance(p, str)), warnings
+        )
+    return Template(path, tuple(parts), None, warnings)
+
+
+@dataclass(frozen=True)
+class CompiledContent:
+    """A content object with every string inside compiled; renders to plain JSON values."""
+
+    shape: Any  # the content with each string replaced by its Template
+
+    @property
+    def warnings(self) -> list[str]:
+        found: list[str] = []
+        _collect(self.shape, lambda t: found.extend(t.warnings))
+        return found
+
+    @property
+    def constant(self) -> bool:
+        """True when no string holds a tag: every recipient sees the same content."""
+        variable: list[Template] = []
+        _collect(self.shape, lambda t: variable.append(t) if t.constant is None else None)
+        return not variable
+
+    def render(self, contact: Mapping[str, Any], misses: Misses) -> dict[str, Any]:
+        rendered = _render_value(self.shape, contact, misses)
+        assert isinstance(rendered, dict)
+        return rendered
+
+
+def _compile_value(value: Any, path: str) -> Any:
+    if isinstance(value, str):
+        return compile_text(value, path)
+    if isinstance(value, dict):
+        return {k: _compile_value(v, f"{path}.{k}" if path else k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_compile_value(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def _collect(shape: Any, visit: Callable[[Template], None]) -> None:
+    if isinstance(shape, Template):
+        visit(shape)
+    elif isinstance(shape, dict):
+        for value in shape.values():
+            _collect(value, visit)
+    elif isinstance(shape, list):
+        for value in shape:
+            _collect(value, visit)
+
+
+def _render_value(shape: Any, contact: Mapping[str, Any], misses: Misses) -> Any:
+    if isinstance(shape, Template):
+        return shape.render(contact, misses)
+    if isinstance(shape, dict):
+        return {k: _render_value(v, contact, misses) for k, v in shape.items()}
+    if isinstance(shape, list):
+        return [_render_value(v, contact, misses) for v in shape]
+    return shape
+
+
+def compile_content(content: Mapping[str, Any], path: str) -> CompiledContent:
+    """`path` names where the content sits in the send (content, multiLangContent.contents[1])."""
+    return CompiledContent(_compile_value(dict(content), path))

@@ -1,0 +1,125 @@
+"""The delivery report of a completed send, for one application, shaped as the real one."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from emulator.contract import is_guid
+from emulator.deliveries import UNREGISTERED
+from emulator.errors import BadRequest, NotFound
+from emulator.models import COMPLETED, DELIVERED, FAILED, Delivery, Send
+
+_sends = Send.__table__  # type: ignore[attr-defined]
+_deliveries = Delivery.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    tracking_id: str
+    application_id: str
+
+
+def parse_report_query(params: Mapping[str, str]) -> ReportQuery:
+    """Both query parameters are required GUIDs; every problem is named in one 400."""
+    problems: list[str] = []
+    values: dict[str, str] = {}
+    for name in ("trackingId", "applicationId"):
+        value = params.get(name)
+        if value is None or not value.strip():
+            problems.append(f"{name}: is required (a query parameter)")
+        elif not is_guid(value.strip()):
+            problems.append(f"{name}: must be a GUID (8-4-4-4-12 hexadecimal digits)")
+        else:
+            values[name] = value.strip().lower()
+    if problems:
+        raise BadRequest(problems)
+    return ReportQuery(values["trackingId"], values["applicationId"])
+
+
+def _timestamp(value: datetime) -> str:
+    # The real format is unknown [guess]: ISO 8601 in UTC with milliseconds and a Z.
+    return (
+        value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    )
+
+
+def _items(groups: dict[str, list[int]]) -> list[dict[str, Any]]:
+    return [
+        {"itemName": name, "deliveredCount": delivered, "openCount": opened}
+        for name, (delivered, opened) in sorted(groups.items())
+    ]
+
+
+def delivery_report(engine: Engine, query: ReportQuery) -> dict[str, Any]:
+    """The report's `data`; 404 while the send is unknown or not yet completed.
+
+    A trackingId may be reused by a caller (it is theirs to give): the latest send carrying
+    it is reported [guess].
+    """
+    with engine.connect() as connection:
+        send = connection.execute(
+            select(_sends.c.id, _sends.c.status, _sends.c.received_at)
+            .where(_sends.c.tracking_id == query.tracking_id)
+            .order_by(_sends.c.id.desc())
+            .limit(1)
+        ).first()
+        if send is None:
+            raise NotFound(f"No send with trackingId {query.tracking_id!r}.")
+        if send.status != COMPLETED:
+            raise NotFound(
+                f"No delivery report yet: the send with trackingId {query.tracking_id!r} is "
+                f"{send.status}."
+            )
+        opened = _deliveries.c.opened_at.is_not(None) | _deliveries.c.clicked_at.is_not(None)
+        rows = connection.execute(
+            select(
+                _deliveries.c.status,
+                _deliveries.c.reason,
+                opened.label("opened"),
+                _deliveries.c.browser,
+                _deliveries.c.device_type,
+                func.count().label("n"),
+            )
+            .where(
+                (_deliveries.c.send_id == send.id)
+                & (_deliveries.c.application_id == query.application_id)
+            )
+            .group_by("status", "reason", "opened", "browser", "device_type")
+        ).all()
+    delivered = opens = bounces = errors = 0
+    reasons: set[str] = set()
+    browsers: dict[str, list[int]] = {}
+    device_types: dict[str, list[int]] = {}
+    for row in rows:
+        count = int(row.n)
+        is_delivered = row.status == DELIVERED
+        was_opened = bool(row.opened) and is_delivered
+        if is_delivered:
+            delivered += count
+        elif row.status == FAILED and row.reason == UNREGISTERED:
+            bounces += count  # an unregistered token bounces, as on the real service
+        else:
+            errors += count
+            reasons.add(row.reason or row.status)
+        if was_opened:
+            opens += count
+        for groups, name in ((browsers, row.browser), (device_types, row.device_type)):
+            if name is None:
+                continue
+            counts = groups.setdefault(name, [0, 0])
+            counts[0] += count if is_delivered else 0
+            counts[1] += count if was_opened else 0
+    return {
+        "status": send.status,
+        "createdAt": _timestamp(send.received_at),
+        "totalDeliveredCount": delivered,
+        "totalOpenCount": opens,
+        "totalBounceCount": bounces,
+        "totalErrorCount": errors,
+        "errorMessage": "; ".join(sorted(reasons)) if reasons else None,
+        "browsers": _items(browsers),
+        "deviceTypes": _items(device_types),
+    }

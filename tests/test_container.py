@@ -1,0 +1,142 @@
+"""The container: the Dockerfile's promises read from its text, and its commands run for real.
+
+No Docker engine runs here, so the image build itself is exercised by whoever has one; what
+can be checked without it is checked: the Dockerfile's properties, and its install and start
+commands performed in a clean virtual environment, probed the way its HEALTHCHECK probes.
+"""
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.server import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+
+
+def instructions(name: str) -> list[str]:
+    """Every instruction of one kind, continuation lines joined."""
+    joined = re.sub(r"\\\n\s*", " ", DOCKERFILE)
+    return [
+        line.split(None, 1)[1]
+        for line in joined.splitlines()
+        if line.strip() and line.split(None, 1)[0].upper() == name
+    ]
+
+
+def image_env() -> dict[str, str]:
+    env: dict[str, str] = {}
+    for line in instructions("ENV"):
+        for pair in shlex.split(line):
+            key, _, value = pair.partition("=")
+            env[key] = value
+    return env
+
+
+def test_the_build_is_multi_stage_on_a_slim_python() -> None:
+    bases = instructions("FROM")
+    assert len(bases) >= 2
+    assert all(re.match(r"python:3\.1[1-9]-slim", base) for base in bases)
+    assert "--from=build" in " ".join(instructions("COPY"))
+
+
+def test_dependencies_are_installed_in_their_own_layer_before_the_code() -> None:
+    joined = re.sub(r"\\\n\s*", " ", DOCKERFILE).splitlines()
+    order = [line for line in joined if line.startswith(("COPY", "RUN"))]
+    deps = next(i for i, line in enumerate(order) if "pyproject.toml" in line)
+    install = next(i for i, line in enumerate(order) if "pip install ." in line)
+    code = next(i for i, line in enumerate(order) if line.startswith("COPY emulator"))
+    assert deps < install < code
+
+
+def test_it_runs_as_a_non_root_user() -> None:
+    users = instructions("USER")
+    assert users
+    assert users[-1] not in {"root", "0"}
+
+
+def test_it_serves_on_all_interfaces_inside_the_container_only() -> None:
+    env = image_env()
+    assert env["EMULATOR_HOST"] == "0.0.0.0"  # noqa: S104 - the container's own interfaces
+    assert env["EMULATOR_PORT"] == "8080"
+    assert instructions("EXPOSE") == ["8080"]
+
+
+def test_data_is_a_volume_and_fixtures_are_replaceable() -> None:
+    env = image_env()
+    assert env["EMULATOR_DB"].startswith("/data/")
+    assert '"/data"' in instructions("VOLUME")[0]
+    assert env["EMULATOR_FIXTURES"] == "/fixtures"
+    assert "COPY fixtures/default /fixtures" in DOCKERFILE
+
+
+def test_the_health_check_runs_the_programs_own_subcommand() -> None:
+    [check] = instructions("HEALTHCHECK")
+    assert 'CMD ["push-emulator", "healthcheck"]' in check
+
+
+def test_it_carries_oci_labels() -> None:
+    labels = " ".join(instructions("LABEL"))
+    for key in ("title", "description", "licenses", "version"):
+        assert f"org.opencontainers.image.{key}=" in labels
+
+
+def test_the_build_context_leaves_out_local_state() -> None:
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    for entry in (".git", ".venv", "data", "tests"):
+        assert entry in ignored
+
+
+@pytest.mark.process
+def test_the_install_and_start_commands_work_in_a_clean_virtual_environment(
+    tmp_path: Path,
+) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    # The Dockerfile's two installs (dependencies, then the package) in one step.
+    subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", str(ROOT)],
+        check=True,
+        timeout=600,
+    )
+    shutil.copytree(ROOT / "fixtures" / "default", tmp_path / "fixtures")
+    env = {
+        **os.environ,
+        **image_env(),
+        "PATH": f"{venv / 'bin'}:{os.environ['PATH']}",
+        # On this machine, not in a container: loopback and a free port, paths in tmp.
+        "EMULATOR_HOST": "127.0.0.1",
+        "EMULATOR_PORT": str(free_port()),
+        "EMULATOR_DB": str(tmp_path / "data" / "emulator.db"),
+        "EMULATOR_FIXTURES": str(tmp_path / "fixtures"),
+    }
+    env.pop("VIRTUAL_ENV", None)
+    entrypoint = [str(venv / "bin" / "push-emulator"), "serve"]  # ENTRYPOINT + CMD
+    server = subprocess.Popen(
+        entrypoint, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        healthcheck = [str(venv / "bin" / "push-emulator"), "healthcheck"]
+        deadline = time.monotonic() + 30
+        while subprocess.run(healthcheck, env=env, capture_output=True).returncode != 0:
+            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+            assert time.monotonic() < deadline, "the health check never passed"
+            time.sleep(0.2)  # a start-up probe, as the HEALTHCHECK's interval does
+        ready = httpx.get(f"http://127.0.0.1:{env['EMULATOR_PORT']}/readyz")
+        assert ready.status_code == 200
+        assert ready.json()["status"] == "ready"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        if server.stderr:
+            server.stderr.close()
+    assert (tmp_path / "data" / "emulator.db").exists()

@@ -167,3 +167,23 @@ def test_fixtures_can_be_given_as_data() -> None:
         assert response.status_code == 200
     with pytest.raises(ValueError, match="unknown fixture file"), run_emulator({"gadgets": []}):
         pass
+
+
+def test_an_opened_push_makes_its_device_reachable_by_engaged_only_sends(
+    emulator: RunningEmulator,
+) -> None:
+    client = emulator.client
+    send(emulator)
+    [first] = client.wait_for_sends()
+    detail = client.send(first["trackingId"])
+    [ayse] = [d for d in detail["deliveries"] if d["token"] == "fcm-ayse-redmi"]
+
+    def engaged_tokens() -> set[str]:
+        answer = send(emulator, useOnlyEngagedTokens=True)
+        [done] = client.wait_for_sends(tracking_id=answer["data"]["trackingId"])
+        return {d["token"] for d in client.send(done["trackingId"])["deliveries"]}
+
+    assert "fcm-ayse-redmi" not in engaged_tokens()
+    opened = client.open(ayse["id"])
+    assert opened["openedAt"] is not None
+    assert "fcm-ayse-redmi" in engaged_tokens()

@@ -148,7 +148,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser("serve", help="serve the emulated API")
     add_settings_flags(serve_parser)
     serve_parser.set_defaults(handler=serve)
-    add_client_commands(commands)
     health_parser = commands.add_parser(
         "healthcheck", help="exit 0 if the server at --url is ready, else 1"
     )
@@ -159,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     health_parser.add_argument("--timeout", type=float, default=3.0, help="seconds to wait")
     health_parser.set_defaults(handler=healthcheck)
+    add_client_commands(commands)
     return parser
 
 

@@ -226,7 +226,8 @@ class EmulatorClient:
             raise AssertionError(
                 f"no send recorded{' matching ' + str(filters) if filters else ''}"
             )
-        return self.send(items[0]["transactionId"])
+        # The newest send overall is also the newest with its own tracking id.
+        return self.send(items[0]["trackingId"])
 
     def wait_for_sends(
         self, count: int = 1, timeout: float = 10.0, **filters: Any

@@ -54,3 +54,9 @@ def set_status(client: TestClient, send_id: int, status: str) -> None:
         lambda c: c.execute(update(sends).where(sends.c.id == send_id).values(status=status))
     )
     runtime.events.publish("send.status", id=send_id, trackingId=None, status=status)
+
+
+def hold_dispatcher(client: TestClient) -> None:
+    """Stop the dispatcher, so sends stay as accepted and deliveries are only the ones a
+    test writes (add_delivery); a test that wants the real fan-out leaves it running."""
+    runtime_of(client).dispatcher.stop()

@@ -56,9 +56,12 @@ def test_sends_takes_snake_case_filters_and_last_send_has_deliveries(
         first["transactionId"]
     ]
     assert client.sends(since=datetime.now(UTC) + timedelta(days=1)) == []
+    client.wait_for_sends(count=2)  # both fanned out by the dispatcher
     last = client.last_send()
     assert last["transactionId"] == second["transactionId"]
-    assert last["deliveries"] == []
+    assert last["status"] == "Completed"
+    assert len(last["deliveries"]) == last["deliveryCount"] > 0
+    assert {d["applicationId"] for d in last["deliveries"]} == {ANDROID_APP}
     assert client.last_send(segment_id=TURKISH_SEGMENT)["transactionId"] == first["transactionId"]
     assert client.send(first["data"]["trackingId"])["request"]["segmentId"] == TURKISH_SEGMENT
 
@@ -70,10 +73,22 @@ def test_last_send_fails_as_an_assertion_when_nothing_was_sent(emulator: Running
 
 def test_wait_for_sends_returns_the_sends(emulator: RunningEmulator) -> None:
     answer = send(emulator)
-    [item] = emulator.client.wait_for_sends(
-        status="Queued", tracking_id=answer["data"]["trackingId"]
-    )
+    [item] = emulator.client.wait_for_sends(tracking_id=answer["data"]["trackingId"])
     assert item["transactionId"] == answer["transactionId"]
+    assert item["status"] == "Completed"
+    later = send(emulator, scheduleDate="2099-01-01 10:00")
+    [scheduled] = emulator.client.wait_for_sends(status="Scheduled")
+    assert scheduled["transactionId"] == later["transactionId"]
+
+
+def test_wait_for_deliveries_to_a_contact(emulator: RunningEmulator) -> None:
+    send(emulator, segmentId=TURKISH_SEGMENT)
+    send(emulator)
+    [everyone, segment] = emulator.client.wait_for_sends(count=2)
+    assert segment["deliveryCount"] < everyone["deliveryCount"]
+    # Recipients are known from the deliveries the dispatcher wrote.
+    [ada] = emulator.client.sends(contact_key="c-001")
+    assert ada["transactionId"] == everyone["transactionId"]
 
 
 def test_a_wait_that_times_out_says_what_was_sent_instead(emulator: RunningEmulator) -> None:
@@ -120,9 +135,10 @@ def test_load_fixtures_replaces_them_and_refusals_raise(emulator: RunningEmulato
 
 def test_export_streams_sends_with_deliveries(emulator: RunningEmulator) -> None:
     made = [send(emulator)["transactionId"] for _ in range(3)]
+    emulator.client.wait_for_sends(count=3)
     exported = list(emulator.client.export(application_id=ANDROID_APP))
     assert [e["transactionId"] for e in exported] == made
-    assert all(e["deliveries"] == [] for e in exported)
+    assert all(len(e["deliveries"]) == e["deliveryCount"] > 0 for e in exported)
 
 
 def test_a_server_with_an_admin_token_gives_its_client_the_token() -> None:
@@ -151,3 +167,23 @@ def test_fixtures_can_be_given_as_data() -> None:
         assert response.status_code == 200
     with pytest.raises(ValueError, match="unknown fixture file"), run_emulator({"gadgets": []}):
         pass
+
+
+def test_an_opened_push_makes_its_device_reachable_by_engaged_only_sends(
+    emulator: RunningEmulator,
+) -> None:
+    client = emulator.client
+    send(emulator)
+    [first] = client.wait_for_sends()
+    detail = client.send(first["trackingId"])
+    [ayse] = [d for d in detail["deliveries"] if d["token"] == "fcm-ayse-redmi"]
+
+    def engaged_tokens() -> set[str]:
+        answer = send(emulator, useOnlyEngagedTokens=True)
+        [done] = client.wait_for_sends(tracking_id=answer["data"]["trackingId"])
+        return {d["token"] for d in client.send(done["trackingId"])["deliveries"]}
+
+    assert "fcm-ayse-redmi" not in engaged_tokens()
+    opened = client.open(ayse["id"])
+    assert opened["openedAt"] is not None
+    assert "fcm-ayse-redmi" in engaged_tokens()

@@ -10,9 +10,14 @@ from emulator.app import create_app
 from emulator.clock import Clock
 from emulator.settings import Settings
 from tests.conftest import ANDROID_APP, DEMO, edit_fixture, inline_send, runtime_of
-from tests.inspecting import add_delivery, post_send, send_id_of
+from tests.inspecting import add_delivery, hold_dispatcher, post_send, send_id_of
 
 LOGIN = {"userkey": "demo-user", "password": "demo-password"}
+
+
+@pytest.fixture(autouse=True)
+def _held(client: TestClient) -> None:
+    hold_dispatcher(client)
 
 
 def test_reset_clears_data_and_run_time_state_and_reloads_fixtures(

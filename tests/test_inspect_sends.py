@@ -18,7 +18,12 @@ from tests.conftest import (
     WELCOME_TEMPLATE,
     runtime_of,
 )
-from tests.inspecting import add_delivery, post_send, send_id_of, set_status
+from tests.inspecting import add_delivery, hold_dispatcher, post_send, send_id_of, set_status
+
+
+@pytest.fixture(autouse=True)
+def _held(client: TestClient) -> None:
+    hold_dispatcher(client)
 
 
 def listed(client: TestClient, **params: Any) -> list[str]:

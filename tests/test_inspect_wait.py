@@ -14,7 +14,12 @@ from emulator import queries
 from emulator.events import EventBus
 from emulator.models import COMPLETED, SCHEDULED
 from emulator.waiting import WaitOutcome, wait_for_count
-from tests.inspecting import post_send, send_id_of, set_status
+from tests.inspecting import hold_dispatcher, post_send, send_id_of, set_status
+
+
+@pytest.fixture(autouse=True)
+def _held(client: TestClient) -> None:
+    hold_dispatcher(client)
 
 
 def counting(values: list[int]) -> tuple[Callable[[], int], "asyncio.Queue[int]"]:

@@ -15,7 +15,12 @@ from emulator.queries import deliveries, journal, sends
 from emulator.retention import Pruned, Pruner, prune
 from emulator.settings import Settings
 from tests.conftest import runtime_of
-from tests.inspecting import add_delivery, post_send, send_id_of
+from tests.inspecting import add_delivery, hold_dispatcher, post_send, send_id_of
+
+
+@pytest.fixture(autouse=True)
+def _held(client: TestClient) -> None:
+    hold_dispatcher(client)
 
 
 def counts(client: TestClient) -> tuple[int, int, int]:
@@ -121,8 +126,9 @@ def test_moving_the_clock_prunes_aged_sends_in_the_background(bounded: TestClien
     next(stream)
     post_send(bounded)
     post_send(bounded)
+    assert runtime_of(bounded).dispatcher.wait_idle(30)  # 7 deliveries each, then prune
     runtime_of(bounded).clock.advance(2 * 3600)
-    assert next(stream) == {"sends": 2, "deliveries": 0, "requests": 2}
+    assert next(stream) == {"sends": 2, "deliveries": 14, "requests": 2}
     assert bounded.get("/_emulator/sends").json()["items"] == []
     stream.close()
 

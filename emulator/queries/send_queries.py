@@ -292,9 +292,11 @@ def send_detail(connection: Connection, key: str) -> dict[str, Any] | None:
         .all()
     )
     if not rows:
-        rows = (
-            connection.execute(select(sends).where(sends.c.transaction_id == key)).mappings().all()
+        # Transaction ids repeat only when a seeded run reuses a kept database: newest first.
+        by_transaction = (
+            select(sends).where(sends.c.transaction_id == key).order_by(sends.c.id.desc())
         )
+        rows = connection.execute(by_transaction).mappings().all()
     if not rows:
         return None
     newest, others = rows[0], rows[1:]

@@ -49,3 +49,25 @@ def test_healthcheck_exits_0_for_a_ready_server_and_1_otherwise(tmp_path: Path) 
     assert down.returncode == 1
     assert down.stderr.startswith("unhealthy:")
     assert "Traceback" not in down.stderr
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Origin": "http://evil.example"}, {"Sec-Fetch-Site": "cross-site"}],
+    ids=["foreign-origin", "fetch-metadata"],
+)
+def test_a_cross_site_write_to_the_control_api_is_refused(
+    client: TestClient, headers: dict[str, str]
+) -> None:
+    response = client.post("/_emulator/reset", headers=headers)
+    assert response.status_code == 403
+    assert response.json()["message"] == "Cross-site POST to /_emulator/reset refused."
+
+
+def test_same_site_and_tool_writes_to_the_control_api_pass(client: TestClient) -> None:
+    assert client.post("/_emulator/reset").status_code == 200
+    same = client.post("/_emulator/reset", headers={"Origin": "http://testserver"})
+    assert same.status_code == 200
+    assert (
+        client.get("/_emulator/sends", headers={"Origin": "http://evil.example"}).status_code == 200
+    )

@@ -2,11 +2,12 @@
 
 import secrets
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 
 from emulator.auth import authenticate, bearer_token, require_push_permission
-from emulator.errors import NotAuthenticated, TooManyRequests
+from emulator.errors import Forbidden, NotAuthenticated, TooManyRequests
 from emulator.fixtures import ApiUser
 from emulator.journal import client_ip
 from emulator.runtime import Runtime
@@ -42,8 +43,27 @@ async def push_caller(request: Request, runtime: RuntimeDep) -> ApiUser:
 PushCaller = Annotated[ApiUser, Depends(push_caller)]
 
 
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def refuse_cross_site(request: Request) -> None:
+    """A page on another site must not reset or clear the emulator through a visitor's browser.
+
+    Browsers send `Origin` on cross-site writes; with no admin token set nothing else would
+    stop them. Tools (curl, httpx, the CLI) send no `Origin` and are unaffected.
+    """
+    if request.method in _SAFE_METHODS:
+        return
+    origin = request.headers.get("origin")
+    if request.headers.get("sec-fetch-site") == "cross-site" or (
+        origin is not None and urlsplit(origin).netloc != request.headers.get("host")
+    ):
+        raise Forbidden(f"Cross-site {request.method} to {request.url.path} refused.")
+
+
 async def require_admin(request: Request, runtime: RuntimeDep) -> None:
-    """With EMULATOR_ADMIN_TOKEN set, /_emulator routes need it; API-user tokens never do."""
+    """/_emulator routes: same-site writes only, and the admin token when one is set."""
+    refuse_cross_site(request)
     expected = runtime.settings.admin_token
     if expected is None:
         return

@@ -28,11 +28,20 @@ SEND_FILTERS = [
 ]
 
 
+def _default_url() -> str:
+    # Like `healthcheck`: inside the server's container EMULATOR_PORT names its port.
+    port = os.environ.get("EMULATOR_PORT")
+    return os.environ.get("PUSH_EMULATOR_URL") or (
+        f"http://127.0.0.1:{port}" if port else DEFAULT_URL
+    )
+
+
 def _connection_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--url",
-        default=os.environ.get("PUSH_EMULATOR_URL", DEFAULT_URL),
-        help=f"the running emulator [env PUSH_EMULATOR_URL; default {DEFAULT_URL}]",
+        default=_default_url(),
+        help=f"the running emulator [env PUSH_EMULATOR_URL; default {DEFAULT_URL}, or "
+        "http://127.0.0.1:$EMULATOR_PORT]",
     )
     parser.add_argument(
         "--admin-token",

@@ -101,6 +101,17 @@ def test_reset_clears_the_server(
     assert emulator.client.sends() == []
 
 
+def test_the_url_defaults_to_push_emulator_url_then_emulator_port(
+    emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    port = emulator.url.rsplit(":", 1)[1]
+    monkeypatch.setenv("EMULATOR_PORT", port)
+    assert run(capsys, "reset").strip() == f"reset http://127.0.0.1:{port}"
+    monkeypatch.setenv("PUSH_EMULATOR_URL", emulator.url)
+    monkeypatch.setenv("EMULATOR_PORT", "9")
+    assert run(capsys, "reset").strip() == f"reset {emulator.url}"
+
+
 def test_a_wrong_admin_token_or_no_server_is_one_line(emulator: RunningEmulator) -> None:
     with pytest.raises(SystemExit, match=r"answered HTTP 401: The emulator's admin token"):
         main(["sends", "--url", emulator.url, "--admin-token", "wrong"])

@@ -106,7 +106,7 @@ def serve(args: argparse.Namespace) -> int:
     shown = f"[{host}]" if ":" in str(host) else host
     print(
         f"push-emulator {__version__}: base URL http://{shown}:{port}/rest · "
-        f"inspect http://{shown}:{port}/_emulator/sends · db {settings.db} · "
+        f"inbox http://{shown}:{port}/ · db {settings.db} · "
         f"fixtures {settings.fixtures}",
         file=sys.stderr,
         flush=True,

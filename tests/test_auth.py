@@ -94,6 +94,19 @@ def test_a_user_without_push_permission_is_a_403(client: TestClient) -> None:
     assert stored_sends(client) == []
 
 
+def limited_demo_user(capacity: int, refill: float) -> list[dict[str, Any]]:
+    """The demo user with a bucket of its own, password 'pw'."""
+    return [
+        {
+            "userkey": "demo-user",
+            "password": "pw",
+            "permissions": ["push"],
+            "tokens": ["demo-token"],
+            "rateLimit": {"capacity": capacity, "refillPerSecond": refill},
+        }
+    ]
+
+
 def _with_users(tmp_path: Path, fixtures_dir: Path, users: list[dict[str, Any]]) -> TestClient:
     edit_fixture(fixtures_dir, "api_users", users)
     settings = Settings(db=tmp_path / "other.db", fixtures=fixtures_dir)
@@ -159,15 +172,7 @@ def test_an_allowlist_entry_that_is_no_address_stops_start_up(
 def test_the_bucket_refuses_with_429_and_retry_after_and_stores_nothing(
     tmp_path: Path, fixtures_dir: Path
 ) -> None:
-    users = [
-        {
-            "userkey": "demo-user",
-            "password": "pw",
-            "permissions": ["push"],
-            "tokens": ["demo-token"],
-            "rateLimit": {"capacity": 2, "refillPerSecond": 0.5},
-        }
-    ]
+    users = limited_demo_user(capacity=2, refill=0.5)
     with _with_users(tmp_path, fixtures_dir, users) as client:
         runtime_of(client).clock.freeze(runtime_of(client).clock.now())
         statuses = [
@@ -187,15 +192,7 @@ def test_the_bucket_refuses_with_429_and_retry_after_and_stores_nothing(
 
 
 def test_the_bucket_comes_before_the_body(tmp_path: Path, fixtures_dir: Path) -> None:
-    users = [
-        {
-            "userkey": "demo-user",
-            "password": "pw",
-            "permissions": ["push"],
-            "tokens": ["demo-token"],
-            "rateLimit": {"capacity": 1, "refillPerSecond": 0},
-        }
-    ]
+    users = limited_demo_user(capacity=1, refill=0)
     with _with_users(tmp_path, fixtures_dir, users) as client:
         assert (
             client.post("/rest/push/sendInstant", json={"bad": 1}, headers=DEMO).status_code == 400
@@ -206,15 +203,7 @@ def test_the_bucket_comes_before_the_body(tmp_path: Path, fixtures_dir: Path) ->
 
 
 def test_login_does_not_take_from_the_bucket(tmp_path: Path, fixtures_dir: Path) -> None:
-    users = [
-        {
-            "userkey": "demo-user",
-            "password": "pw",
-            "permissions": ["push"],
-            "tokens": ["demo-token"],
-            "rateLimit": {"capacity": 1, "refillPerSecond": 0},
-        }
-    ]
+    users = limited_demo_user(capacity=1, refill=0)
     with _with_users(tmp_path, fixtures_dir, users) as client:
         for _ in range(3):
             assert (

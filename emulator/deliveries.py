@@ -2,16 +2,15 @@
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection
-from sqlalchemy.dialects import sqlite
 
 from emulator.audience import Recipient
 from emulator.models import DELIVERED, FAILED, Delivery
 from emulator.personalise import CompiledContent, Misses, Template, compile_content, compile_text
+from emulator.store import insert_sql
 
 UNREGISTERED = "Unregistered"
 
@@ -39,19 +38,8 @@ DELIVERY_COLUMNS = (
 )
 # OR IGNORE: a fan-out resumed after a crash rewrites what it already wrote; the unique
 # (send_id, application_id, token) constraint makes the second write a no-op, not a duplicate.
-# Built from the constant column list above, never from input.
-INSERT_SQL = (
-    f"INSERT OR IGNORE INTO delivery ({', '.join(DELIVERY_COLUMNS)}) "  # noqa: S608
-    f"VALUES ({', '.join('?' for _ in DELIVERY_COLUMNS)})"
-)
+INSERT_SQL = insert_sql(Delivery, DELIVERY_COLUMNS, or_ignore=True)
 DeliveryRow = tuple[Any, ...]
-
-_datetime_bind = Delivery.__table__.c.created_at.type.bind_processor(sqlite.dialect())  # type: ignore[attr-defined]
-
-
-def sql_datetime(value: datetime) -> Any:
-    """A datetime as the ORM stores it, so raw inserts read back like ORM ones."""
-    return _datetime_bind(value) if _datetime_bind else value
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,12 @@ from emulator.deliveries import (
     SendContent,
     delivery_rows,
     insert_deliveries,
-    sql_datetime,
 )
 from emulator.events import EventBus
 from emulator.fixtures import FixtureSet
 from emulator.models import COMPLETED, QUEUED, SCHEDULED, SENDING, Delivery, Send
 from emulator.personalise import Misses
+from emulator.store import sql_datetime
 from emulator.writer import Writer
 
 log = logging.getLogger("emulator.dispatcher")

@@ -9,32 +9,35 @@ import orjson
 from sqlalchemy import Connection, Table
 from sqlmodel import SQLModel
 
-from emulator.models import JournalEntry, Send
+from emulator.models import Send
 
-# How SQLAlchemy's SQLite DateTime stores a value: UTC, no offset, microseconds.
+# How SQLAlchemy's SQLite DateTime stores a value, and binds one to compare against: UTC, no
+# offset, microseconds. A raw insert must match it to the character, or `>=` misses rows.
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def sql_datetime(value: datetime) -> str:
+    return value.astimezone(UTC).strftime(SQLITE_DATETIME)
 
 
 def to_sql(value: Any) -> Any:
     """A Python value as the models' column types store it (JSON as text, UTC datetimes)."""
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime(SQLITE_DATETIME)
+        return sql_datetime(value)
     if isinstance(value, dict | list):
         return orjson.dumps(value).decode()
     return value
 
 
 @cache
-def _insert_sql(table: Table, columns: tuple[str, ...]) -> str:
+def insert_sql(model: type[SQLModel], columns: tuple[str, ...], or_ignore: bool = False) -> str:
+    """`INSERT [OR IGNORE] INTO <table> (<columns>) VALUES (?, ...)` for a model's table."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
     names = ", ".join(f'"{c}"' for c in columns)
     marks = ", ".join("?" for _ in columns)
+    verb = "INSERT OR IGNORE" if or_ignore else "INSERT"
     # Names come from our own table metadata, never from input; values are bound.
-    return f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
-
-
-def _table(model: type[SQLModel]) -> Table:
-    table: Table = model.__table__  # type: ignore[attr-defined]
-    return table
+    return f"{verb} INTO {table.name} ({names}) VALUES ({marks})"
 
 
 def raw_connection(connection: Connection) -> sqlite3.Connection:
@@ -46,10 +49,10 @@ def raw_connection(connection: Connection) -> sqlite3.Connection:
 
 def insert_row(connection: Connection, model: type[SQLModel], row: dict[str, Any]) -> int:
     """Insert one row and return its id. Plain sqlite3: the ORM's per-row cost here would be
-    paid under the GIL the event loop needs, once per accepted send."""
+    paid on the event loop, once per accepted send."""
     columns = tuple(row)
     cursor = raw_connection(connection).execute(
-        _insert_sql(_table(model), columns), [to_sql(row[c]) for c in columns]
+        insert_sql(model, columns), [to_sql(row[c]) for c in columns]
     )
     return int(cursor.lastrowid or 0)
 
@@ -60,13 +63,9 @@ def insert_rows(connection: Connection, model: type[SQLModel], rows: list[dict[s
         return
     columns = tuple(rows[0])
     raw_connection(connection).executemany(
-        _insert_sql(_table(model), columns), [[to_sql(r[c]) for c in columns] for r in rows]
+        insert_sql(model, columns), [[to_sql(r[c]) for c in columns] for r in rows]
     )
 
 
 def insert_send(connection: Connection, row: dict[str, Any]) -> int:
     return insert_row(connection, Send, row)
-
-
-def insert_journal(connection: Connection, row: dict[str, Any]) -> None:
-    insert_row(connection, JournalEntry, row)

@@ -13,11 +13,12 @@ import emulator.deliveries
 import emulator.personalise
 from emulator.app import create_app
 from emulator.audience import Audience, iter_audience, resolve_audience
-from emulator.deliveries import SendContent, delivery_rows, insert_deliveries, sql_datetime
+from emulator.deliveries import SendContent, delivery_rows, insert_deliveries
 from emulator.models import COMPLETED, DELIVERED, FAILED, QUEUED, SCHEDULED, SENDING, Delivery, Send
 from emulator.personalise import Misses
 from emulator.runtime import Runtime
 from emulator.settings import Settings
+from emulator.store import sql_datetime
 from tests.conftest import (
     ANDROID_APP,
     DEMO,

@@ -2,14 +2,16 @@
 
 import sqlite3
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session, select
 
 from emulator.app import create_app
 from emulator.db import DatabaseError, open_database
-from emulator.models import JournalEntry
+from emulator.models import Delivery, JournalEntry, Send
 from emulator.settings import Settings
 from emulator.store import insert_rows
 from emulator.writer import Writer
@@ -104,3 +106,22 @@ def test_concurrent_sends_are_all_committed_before_their_answers(client: TestCli
     assert [r.status_code for r in responses] == [200] * 25
     stored = {s.transaction_id for s in stored_sends(client)}
     assert {r.json()["transactionId"] for r in responses} == stored
+
+
+def test_times_written_by_raw_inserts_compare_in_sql_like_the_orms(client: TestClient) -> None:
+    """Raw inserts must store datetimes as SQLAlchemy binds them, or `>=` misses rows."""
+    instant = datetime(2030, 1, 1, tzinfo=UTC)
+    runtime = runtime_of(client)
+    runtime.clock.freeze(instant)
+    assert (
+        client.post("/rest/push/sendInstant", json=inline_send(), headers=DEMO).status_code == 200
+    )
+    assert runtime.dispatcher.wait_idle(10)
+    runtime.writer.run_sync(lambda _c: None)
+    with Session(runtime.engine) as session:
+        sends = session.exec(select(Send).where(Send.received_at >= instant)).all()
+        rows = session.exec(select(JournalEntry).where(JournalEntry.received_at >= instant)).all()
+        deliveries = session.exec(select(Delivery).where(Delivery.created_at >= instant)).all()
+    assert len(sends) == 1
+    assert len(rows) == 1
+    assert len(deliveries) == 7

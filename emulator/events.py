@@ -29,8 +29,12 @@ class Subscription:
         self.queue.put_nowait(event)
 
     async def next(self, timeout: float | None = None) -> Event | None:
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+        # that lands as the queue hands over an event, and the cancelled task (the pruner, at
+        # shutdown) then runs on and hangs the server's stop.
         try:
-            return await asyncio.wait_for(self.queue.get(), timeout)
+            async with asyncio.timeout(timeout):
+                return await self.queue.get()
         except TimeoutError:
             return None
 

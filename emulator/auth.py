@@ -74,19 +74,30 @@ class TokenStore:
             self._tokens.clear()
 
 
+def user_for_token(
+    fixtures: FixtureSet, tokens: TokenStore, token: str | None
+) -> tuple[ApiUser | None, bool]:
+    """The user a token names, expired or not, and whether it is still live.
+
+    Static tokens never expire. Expired ones still name their user, because the allowlist
+    (and a fault rule on an API user) is judged before expiry.
+    """
+    if not token:
+        return None, False
+    user = fixtures.static_tokens.get(token)
+    if user is not None:
+        return user, True
+    issued = tokens.lookup(token)
+    if issued is None:
+        return None, False
+    return fixtures.users_by_key.get(issued.userkey), tokens.is_live(issued)
+
+
 def authenticate(
     fixtures: FixtureSet, tokens: TokenStore, authorization: str | None, client_ip: str
 ) -> ApiUser:
     """The API user behind a request: allowlist (403), then token (401)."""
-    token = bearer_token(authorization)
-    user: ApiUser | None = None
-    live = False
-    if token:
-        user = fixtures.static_tokens.get(token)
-        live = user is not None
-        if user is None and (issued := tokens.lookup(token)) is not None:
-            user = fixtures.users_by_key.get(issued.userkey)
-            live = tokens.is_live(issued)
+    user, live = user_for_token(fixtures, tokens, bearer_token(authorization))
     # The real API refuses an address before it looks at credentials.
     if user is not None and not user.allows_ip(client_ip):
         raise IpNotAllowed(client_ip)

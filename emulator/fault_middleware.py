@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from emulator.auth import TokenStore, bearer_token
+from emulator.auth import TokenStore, bearer_token, user_for_token
 from emulator.errors import ApiError
 from emulator.faults import MALFORMED_BODY, STATUS_MESSAGES, FaultAction, FaultRequest
 from emulator.fixtures import FixtureSet
@@ -100,11 +100,8 @@ def resolve_api_user(
     (expired or not, allowlist aside, no bucket token taken), or a login body's userkey."""
     token = bearer_token(authorization)
     if token:
-        user = fixtures.static_tokens.get(token)
-        if user is not None:
-            return user.userkey
-        issued = tokens.lookup(token)
-        return issued.userkey if issued is not None else None
+        user, _live = user_for_token(fixtures, tokens, token)
+        return user.userkey if user is not None else None
     if isinstance(body, dict) and isinstance(body.get("userkey"), str):
         return str(body["userkey"])
     return None

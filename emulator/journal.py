@@ -50,7 +50,8 @@ def _mask_json(value: Any) -> Any:
 def mask_body(body: bytes) -> str:
     """The body as text with every password or token value replaced."""
     text = body.decode("utf-8", errors="replace")
-    if b'"' not in body or not any(k.encode() in body.lower() for k in _SECRET_KEYS):
+    lowered = text.lower()  # once, not once per key: this runs for every /rest request
+    if '"' not in text or not any(f'"{key}"' in lowered for key in _SECRET_KEYS):
         return text
     try:
         return orjson.dumps(_mask_json(orjson.loads(body))).decode()

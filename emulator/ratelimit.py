@@ -54,10 +54,15 @@ class TokenBucket:
 class RateLimiter:
     """The buckets of every API user: a per-user override, else the default configuration."""
 
-    def __init__(self, default: BucketConfig, clock: Clock) -> None:
+    def __init__(
+        self,
+        default: BucketConfig,
+        clock: Clock,
+        overrides: dict[str, BucketConfig] | None = None,
+    ) -> None:
         self._clock = clock
         self._default = default
-        self._overrides: dict[str, BucketConfig] = {}
+        self._overrides: dict[str, BucketConfig] = dict(overrides or {})
         self._buckets: dict[str, TokenBucket] = {}
         self._lock = threading.Lock()
 

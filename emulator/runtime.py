@@ -46,8 +46,9 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self.tokens = TokenStore(self.settings.token_ttl, self.clock, self.ids)
-        self.limiter = RateLimiter(self.default_bucket(), self.clock)
-        self.limiter.configure(self.default_bucket(), _bucket_overrides(self.fixtures))
+        self.limiter = RateLimiter(
+            self.default_bucket(), self.clock, _bucket_overrides(self.fixtures)
+        )
         self.dispatcher = Dispatcher(
             self.engine, self.writer, self.clock, self.events, lambda: self.fixtures
         )

@@ -40,9 +40,6 @@ async def push_caller(request: Request, runtime: RuntimeDep) -> ApiUser:
     return user
 
 
-PushCaller = Annotated[ApiUser, Depends(push_caller)]
-
-
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 

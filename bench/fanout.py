@@ -4,10 +4,8 @@ import argparse
 import asyncio
 import os
 import shutil
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,12 +21,13 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from emulator.dispatcher import CHUNK_SIZE  # noqa: E402
-from emulator.models import COMPLETED  # noqa: E402
+from emulator.fanout.dispatcher import CHUNK_SIZE  # noqa: E402
+from emulator.push.accept import accept_send  # noqa: E402
 from emulator.runtime import Runtime  # noqa: E402
-from emulator.sending import SendContext, accept_send  # noqa: E402
+from emulator.serving import free_port, serve_process  # noqa: E402
 from emulator.settings import Settings  # noqa: E402
-from emulator.store import insert_send  # noqa: E402
+from emulator.storage.rows import insert_send  # noqa: E402
+from emulator.storage.tables import COMPLETED  # noqa: E402
 
 BIG_APP = "0a0b0c0d-0000-4000-8000-000000000001"
 SMALL_APP = "0a0b0c0d-0000-4000-8000-000000000002"
@@ -120,21 +119,12 @@ def in_process(settings: Settings, rounds: int) -> dict[str, Any]:
     """Fan-out alone: the dispatcher thread of an in-process runtime, no HTTP in between."""
     started = time.perf_counter()
     runtime = Runtime.start(settings)
-    runtime.dispatcher.start()  # indexes the fixtures before it serves anything
+    runtime.dispatcher.start()
     start_seconds = time.perf_counter() - started
     timings: list[float] = []
     try:
         for _ in range(rounds):
-            context = SendContext(
-                fixtures=runtime.fixtures,
-                strict=False,
-                now=runtime.clock.now(),
-                api_user="bench-user",
-                client_ip="127.0.0.1",
-                tracking_id=runtime.ids.uuid4(),
-                transaction_id=runtime.ids.uuid4(),
-                content_type="application/json",
-            )
+            context = runtime.send_context("bench-user", "127.0.0.1")
             accepted = accept_send(orjson.dumps(BIG_SEND), context)
             started = time.perf_counter()
             row = accepted.row
@@ -152,12 +142,6 @@ def in_process(settings: Settings, rounds: int) -> dict[str, Any]:
     return {"deliveries": count, "timings": timings, "start_seconds": start_seconds}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def server(settings: Settings, port: int) -> Iterator[str]:
     command = [
@@ -170,25 +154,9 @@ def server(settings: Settings, port: int) -> Iterator[str]:
         "--fixtures",
         str(settings.fixtures),
     ]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                error = process.stderr.read().decode() if process.stderr else ""
-                raise SystemExit(f"the server exited at start-up:\n{error}")
-            try:
-                httpx.get(f"{base}/_emulator/openapi.json", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("the server did not start within 120 s") from None
-                time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
+    # 100,000 devices take a while to load and index before the server is ready.
+    with serve_process(command, port, timeout=120):
+        yield f"http://127.0.0.1:{port}"
 
 
 async def small_sends(

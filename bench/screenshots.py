@@ -15,7 +15,7 @@ import httpx
 from playwright.sync_api import Route, sync_playwright
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.conftest import (
+from tests.support.demo import (
     ANDROID_APP,
     DEMO,
     IOS_APP,
@@ -24,7 +24,7 @@ from tests.conftest import (
     WEB_APP,
     WELCOME_TEMPLATE,
 )
-from tests.server import serving
+from tests.support.server import serving
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

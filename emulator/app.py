@@ -1,7 +1,6 @@
 """`create_app(settings)`: the one place that wires every route, middleware and handler."""
 
 import asyncio
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,16 +9,17 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
-from emulator import __version__
+from emulator import CONTROL_PREFIX, REST_PREFIX, __version__
 from emulator.errors import ApiError, BadRequest
-from emulator.fault_middleware import FaultMiddleware
-from emulator.journal import JournalMiddleware
-from emulator.responses import JsonResponse, error_response
-from emulator.retention import pruning
-from emulator.routes import control, docs, health, inspect, live, manage, rest, ui
+from emulator.middleware.body_limit import BodyLimitMiddleware
+from emulator.middleware.faults import FaultMiddleware
+from emulator.middleware.journal import JournalMiddleware
+from emulator.routes import behaviour, control, docs, events, health, inspect, rest, ui
 from emulator.routes.deps import require_admin
 from emulator.runtime import Runtime
 from emulator.settings import Settings
+from emulator.storage.retention import pruning
+from emulator.web import JsonResponse, error_response
 
 log = logging.getLogger("emulator")
 
@@ -32,11 +32,6 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await runtime.writer.start()
         runtime.dispatcher.start()
-        # A large fixture set (and its index) lives as long as the server; left to the cyclic
-        # collector, every full collection walks it and pauses all requests for ~0.3 s per
-        # 100,000 devices. Frozen, collections only walk what requests allocate.
-        gc.collect()
-        gc.freeze()
         try:
             async with pruning(runtime):
                 yield
@@ -58,21 +53,26 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
 
-    app.router.routes.extend(rest.routes)
+    app.router.routes.extend(rest.routes(REST_PREFIX))
     app.router.routes.extend(health.routes)
     admin = [Depends(require_admin)]
-    app.include_router(control.router, dependencies=admin)
-    app.include_router(inspect.router, dependencies=admin)
-    app.include_router(live.router, dependencies=admin)
-    app.include_router(manage.router, dependencies=admin)
-    app.include_router(docs.router, dependencies=admin)
-    app.include_router(ui.fragments, dependencies=admin)
+    for router in (
+        behaviour.router,
+        control.router,
+        inspect.router,
+        events.router,
+        docs.router,
+        ui.fragments,
+    ):
+        app.include_router(router, prefix=CONTROL_PREFIX, dependencies=admin)
     app.include_router(ui.pages)
     app.mount(ui.STATIC_URL, ui.static_files(), name="ui-static")
 
-    # The last added is outermost: the journal wraps the faults, so it records what they did.
-    app.add_middleware(FaultMiddleware, runtime=runtime)
-    app.add_middleware(JournalMiddleware, runtime=runtime)
+    # The last added is outermost. The journal wraps everything, so it records what the body
+    # cap and the faults did; the cap comes before fault matching, which may read the body.
+    app.add_middleware(FaultMiddleware, runtime=runtime, prefix=REST_PREFIX)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, prefix=REST_PREFIX)
+    app.add_middleware(JournalMiddleware, runtime=runtime, prefix=REST_PREFIX)
 
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(HTTPException, _http_error)

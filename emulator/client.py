@@ -1,5 +1,6 @@
 """A small typed client of the /_emulator API, for test suites and the CLI."""
 
+import os
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from types import TracebackType
@@ -8,26 +9,22 @@ from typing import Any, TypedDict, cast
 import httpx
 import orjson
 
+from emulator import CONTROL_PREFIX
+from emulator.filters import PAGE_PARAMS, REQUEST_FILTERS, SEND_FILTERS, keyword_params
+
 DEFAULT_URL = "http://127.0.0.1:8080"
 
 # Python keyword names of the filters, to the API's query parameters.
-_FILTER_NAMES = {
-    "tracking_id": "trackingId",
-    "application_id": "applicationId",
-    "segment_id": "segmentId",
-    "table_id": "tableId",
-    "template_id": "templateId",
-    "status": "status",
-    "contact_key": "contactKey",
-    "token": "token",
-    "api_user": "apiUser",
-    "q": "q",
-    "since": "since",
-    "until": "until",
-    "limit": "limit",
-    "cursor": "cursor",
-    "path": "path",
-}
+_FILTER_NAMES = keyword_params(SEND_FILTERS, REQUEST_FILTERS, PAGE_PARAMS)
+
+
+def default_url() -> str:
+    """Where a running emulator is: $PUSH_EMULATOR_URL, else 127.0.0.1 on $EMULATOR_PORT
+    (inside the server's own container), else DEFAULT_URL."""
+    port = os.environ.get("EMULATOR_PORT")
+    return os.environ.get("PUSH_EMULATOR_URL") or (
+        f"http://127.0.0.1:{port}" if port else DEFAULT_URL
+    )
 
 
 class SendItem(TypedDict):
@@ -173,7 +170,10 @@ class EmulatorClient:
         self.url = url.rstrip("/")
         headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
         self._http = httpx.Client(
-            base_url=self.url + "/_emulator", headers=headers, timeout=timeout, transport=transport
+            base_url=self.url + CONTROL_PREFIX,
+            headers=headers,
+            timeout=timeout,
+            transport=transport,
         )
 
     def __enter__(self) -> "EmulatorClient":

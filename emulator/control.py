@@ -3,13 +3,13 @@
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
-
 from emulator.errors import BadRequest
-from emulator.fixtures import FILES, FixtureError, FixtureSet, load_fixtures, parse_fixtures
-from emulator.queries import deliveries, delivery_item
-from emulator.retention import clear_journal, clear_sends
+from emulator.events import DELIVERY, RESET
+from emulator.push.fixtures import FILES, FixtureError, FixtureSet, load_fixtures, parse_fixtures
 from emulator.runtime import Runtime
+from emulator.storage.deliveries import mark_engaged
+from emulator.storage.retention import clear_all
+from emulator.storage.sends import delivery_item
 
 
 async def reset(runtime: Runtime) -> None:
@@ -24,12 +24,8 @@ async def reset(runtime: Runtime) -> None:
     # that are about to go.
     runtime.reset_state()
 
-    def clear(connection: Connection) -> None:
-        clear_sends(connection)
-        clear_journal(connection)
-
-    await runtime.writer.run(clear)
-    runtime.events.publish("reset")
+    await runtime.writer.run(clear_all)
+    runtime.events.publish(RESET)
 
 
 def replace_fixtures(runtime: Runtime, data: Any) -> FixtureSet:
@@ -52,19 +48,6 @@ class Engagement:
     device_found: bool
 
 
-def _mark(connection: Connection, delivery_id: int, clicked: bool, now: Any) -> Any:
-    # The first open or click is the one kept; a click implies the push was opened.
-    values: dict[str, Any] = {"opened_at": func.coalesce(deliveries.c.opened_at, now)}
-    if clicked:
-        values["clicked_at"] = func.coalesce(deliveries.c.clicked_at, now)
-    connection.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(values))
-    return (
-        connection.execute(select(deliveries).where(deliveries.c.id == delivery_id))
-        .mappings()
-        .first()
-    )
-
-
 def _engage_device(fixtures: FixtureSet, application_id: str, token: str) -> FixtureSet | None:
     """The fixtures with that device engaged, or None when no such device is loaded."""
     devices = list(fixtures.devices)
@@ -82,7 +65,7 @@ async def engage(runtime: Runtime, delivery_id: int, clicked: bool) -> Engagemen
     """Mark a delivery opened (or clicked) and its device engaged, in memory: the device
     stays engaged until a reset, a fixture replacement or a restart, as fixtures are data."""
     now = runtime.clock.now()
-    row = await runtime.writer.run(lambda c: _mark(c, delivery_id, clicked, now))
+    row = await runtime.writer.run(lambda c: mark_engaged(c, delivery_id, clicked, now))
     if row is None:
         return None
     engaged = _engage_device(runtime.fixtures, row["application_id"], row["token"])
@@ -90,6 +73,6 @@ async def engage(runtime: Runtime, delivery_id: int, clicked: bool) -> Engagemen
         runtime.replace_fixtures(engaged)
     item = delivery_item(row)
     runtime.events.publish(
-        "delivery", id=delivery_id, sendId=row["send_id"], opened=True, clicked=clicked
+        DELIVERY, id=delivery_id, sendId=row["send_id"], opened=True, clicked=clicked
     )
     return Engagement(item, device_found=engaged is not None)

@@ -6,7 +6,23 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final, Literal
+
+# Every kind of event, in one place. Streamed to clients (GET /_emulator/events):
+REQUEST: Final = "request"  # a /rest request was journaled: method, path, status, apiUser
+SEND: Final = "send"  # a send was accepted and stored: id, trackingId, status
+SEND_STATUS: Final = "send.status"  # a stored send moved on: id, trackingId, status
+DELIVERY: Final = "delivery"  # a delivery was opened or clicked: id, sendId, opened, clicked
+RESET: Final = "reset"  # POST /_emulator/reset cleared everything
+PRUNE: Final = "prune"  # retention removed old rows: sends, deliveries, requests
+# Internal only, never streamed:
+SHUTDOWN: Final = "shutdown"  # the server is stopping: streams and waits end
+CLOCK: Final = "clock"  # the emulator's clock moved (the pruner's own subscription)
+
+EventKind = Literal[
+    "request", "send", "send.status", "delivery", "reset", "prune", "shutdown", "clock"
+]
+STREAMED_KINDS: tuple[str, ...] = (REQUEST, SEND, SEND_STATUS, DELIVERY, RESET, PRUNE)
 
 # A subscriber that falls this far behind loses its oldest events rather than growing memory.
 SUBSCRIBER_BACKLOG = 1000
@@ -14,7 +30,7 @@ SUBSCRIBER_BACKLOG = 1000
 
 @dataclass(frozen=True)
 class Event:
-    kind: str  # "request", "send", "send.status", "delivery", "reset"
+    kind: EventKind
     data: dict[str, Any] = field(default_factory=dict)
 
 
@@ -46,7 +62,7 @@ class EventBus:
         self._subscribers: set[Subscription] = set()
         self._lock = threading.Lock()
 
-    def publish(self, kind: str, **data: Any) -> None:
+    def publish(self, kind: EventKind, **data: Any) -> None:
         event = Event(kind, data)
         with self._lock:
             subscribers = list(self._subscribers)

@@ -1,7 +1,6 @@
 """Fault rules: what may go wrong, for which requests, and when; decided per request."""
 
 import random
-import re
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,14 +18,15 @@ from pydantic import (
     model_validator,
 )
 
+from emulator.bodies import describe_errors
 from emulator.clock import Clock
-from emulator.contract import Guid, field_path
 from emulator.errors import (
     NOT_AUTHENTICATED,
     NOT_AUTHORIZED,
     TEMPLATE_NOT_FOUND,
     TOO_MANY_REQUESTS,
 )
+from emulator.push.contract import Guid
 
 # Bounds, so a typo cannot hang a test suite or fill memory.
 MAX_RULES = 100
@@ -178,44 +178,6 @@ class FaultRule(_RuleModel):
 
 _RULES_ADAPTER = TypeAdapter(list[FaultRule])
 
-# pydantic's error types, said as rules (the rest are pydantic's own words).
-_RULE_TEXT = {
-    "missing": "is required",
-    "extra_forbidden": "is not a known field",
-    "int_type": "must be an integer",
-    "float_type": "must be a number",
-    "string_type": "must be a string",
-    "bool_type": "must be a boolean",
-    "list_type": "must be an array",
-    "model_type": "must be an object",
-    "greater_than_equal": "must be at least {ge}",
-    "less_than_equal": "must be at most {le}",
-    "greater_than": "must be above {gt}",
-    "too_short": "must not be empty",
-    "string_too_short": "must not be empty",
-    "string_too_long": "must be at most {max_length} characters",
-    "literal_error": "must be one of {expected}",
-}
-
-
-_NAMED = re.compile(r"^([A-Za-z]+): (.+)$")
-
-
-def _describe(error: ValidationError) -> list[str]:
-    problems: dict[str, None] = {}
-    for item in error.errors(include_url=False):
-        path = field_path(tuple(item["loc"]))
-        if item["type"] == "value_error":
-            rule = str(item["msg"]).removeprefix("Value error, ")
-            # A model-level check names its one field first: 'status: is required ...'.
-            if (named := _NAMED.match(rule)) is not None:
-                path, rule = f"{path}.{named.group(1)}", named.group(2)
-        else:
-            template = _RULE_TEXT.get(item["type"])
-            rule = template.format(**(item.get("ctx") or {})) if template else str(item["msg"])
-        problems[f"{path}: {rule}" if path else rule] = None
-    return list(problems)[:20]
-
 
 def parse_rules(data: Any, source: str = "") -> list[FaultRule]:
     """Rules from decoded JSON (an array), or FaultRuleError naming each bad field."""
@@ -226,7 +188,7 @@ def parse_rules(data: Any, source: str = "") -> list[FaultRule]:
     try:
         return _RULES_ADAPTER.validate_python(data)
     except ValidationError as error:
-        raise FaultRuleError(_describe(error), source) from None
+        raise FaultRuleError(describe_errors(error, name_fields=True), source) from None
 
 
 def load_fault_file(path: Path) -> list[FaultRule]:

@@ -2,20 +2,26 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
+from starlette.concurrency import run_in_threadpool
 
-from emulator.auth import TokenStore
 from emulator.clock import Clock
-from emulator.db import open_database
-from emulator.dispatcher import Dispatcher
 from emulator.events import EventBus
+from emulator.fanout.audience import AudienceIndexes
+from emulator.fanout.dispatcher import Dispatcher
 from emulator.faults import FaultBook, load_fault_file
-from emulator.fixtures import FixtureSet, load_fixtures
 from emulator.ids import IdGenerator
-from emulator.ratelimit import BucketConfig, RateLimiter
+from emulator.push.accept import SendContext
+from emulator.push.auth import TokenStore
+from emulator.push.fixtures import FixtureSet, load_fixtures
+from emulator.push.ratelimit import BucketConfig, RateLimiter
 from emulator.settings import Settings
-from emulator.writer import Writer
+from emulator.storage.db import open_database
+from emulator.storage.writer import Writer
+
+T = TypeVar("T")
 
 
 def _bucket_overrides(fixtures: FixtureSet) -> dict[str, BucketConfig]:
@@ -37,11 +43,12 @@ class Runtime:
     clock: Clock = field(default_factory=Clock)
     ids: IdGenerator = field(default_factory=IdGenerator)
     events: EventBus = field(default_factory=EventBus)
+    audiences: AudienceIndexes = field(default_factory=AudienceIndexes)
     tokens: TokenStore = field(init=False)
     limiter: RateLimiter = field(init=False)
     dispatcher: Dispatcher = field(init=False)  # started and stopped by the app's lifespan
     faults: FaultBook = field(init=False)
-    # Components with run-time state of their own (fault rules, ...) register how to clear it.
+    # How each component with run-time state goes back to start-up; a reset runs them all.
     reset_hooks: list[Callable[[], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -50,13 +57,20 @@ class Runtime:
             self.default_bucket(), self.clock, _bucket_overrides(self.fixtures)
         )
         self.dispatcher = Dispatcher(
-            self.engine, self.writer, self.clock, self.events, lambda: self.fixtures
+            self.engine, self.writer, self.clock, self.events, lambda: self.fixtures, self.audiences
         )
         # Moving the clock may make scheduled sends due: look at once rather than at the next tick.
         self.clock.on_change(self.dispatcher.wake)
         self.faults = FaultBook(self.clock)
-        # A reset brings back the EMULATOR_FAULTS presets (no rules without a file).
-        self.reset_hooks.append(self.faults.reset)
+        self.reset_hooks += [
+            self.clock.set_real,
+            lambda: self.ids.reseed(self.settings.seed),
+            self.tokens.clear,
+            # Full buckets, with the limits of the fixtures in force (reloaded just before).
+            lambda: self.limiter.configure(self.default_bucket(), _bucket_overrides(self.fixtures)),
+            # Back to the EMULATOR_FAULTS presets (no rules without a file).
+            self.faults.reset,
+        ]
 
     @classmethod
     def start(cls, settings: Settings) -> "Runtime":
@@ -72,7 +86,25 @@ class Runtime:
             ids=IdGenerator(settings.seed),
         )
         runtime.faults.preset(presets)
+        # Index the fixtures now, before requests arrive, rather than in the first fan-out
+        # (a large fixture set takes a while, and the dispatcher would hold the GIL meanwhile).
+        runtime.audiences.of(fixtures)
         return runtime
+
+    def send_context(
+        self, api_user: str, client_ip: str, content_type: str | None = "application/json"
+    ) -> SendContext:
+        """What accepting a send needs from the runtime, at this moment, for this caller."""
+        return SendContext(
+            fixtures=self.fixtures,
+            strict=self.settings.strict,
+            now=self.clock.now(),
+            api_user=api_user,
+            client_ip=client_ip,
+            tracking_id=self.ids.uuid4(),
+            transaction_id=self.ids.uuid4(),
+            content_type=content_type,
+        )
 
     def default_bucket(self) -> BucketConfig:
         return BucketConfig(self.settings.rate_capacity, self.settings.rate_refill)
@@ -82,13 +114,20 @@ class Runtime:
         self.limiter.configure(self.limiter.default, _bucket_overrides(fixtures))
 
     def reset_state(self) -> None:
-        """Run-time state back to start-up: real clock, seed, full buckets, no issued tokens."""
-        self.clock.set_real()
-        self.ids.reseed(self.settings.seed)
-        self.tokens.clear()
-        self.limiter.configure(self.default_bucket(), _bucket_overrides(self.fixtures))
+        """Run-time state back to start-up: real clock, seed, full buckets, no issued tokens,
+        preset faults, and whatever else registered a reset hook."""
         for hook in self.reset_hooks:
             hook()
+
+    async def read(self, read: Callable[[Connection], T]) -> T:
+        """Read after every earlier write has committed (read-your-writes), off the loop."""
+        await self.writer.barrier()
+
+        def run() -> T:
+            with self.engine.connect() as connection:
+                return read(connection)
+
+        return await run_in_threadpool(run)
 
     def close(self) -> None:
         self.dispatcher.stop()

@@ -1,7 +1,6 @@
 """Test helpers: the real emulator on a free port in a thread, with a private database."""
 
 import contextlib
-import socket
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping
@@ -12,11 +11,12 @@ from typing import Any
 import orjson
 import uvicorn
 
+from emulator import REST_PREFIX
 from emulator.app import create_app
 from emulator.client import EmulatorClient, SendDetail, SendItem, WaitTimeout
-from emulator.fixtures import FILES
+from emulator.push.fixtures import FILES
 from emulator.runtime import Runtime
-from emulator.serving import EmulatorServer
+from emulator.serving import START_TIMEOUT, EmulatorServer, bound_socket
 from emulator.settings import BUNDLED_FIXTURES, Settings
 
 __all__ = [
@@ -29,7 +29,6 @@ __all__ = [
 ]
 
 Fixtures = Path | Mapping[str, Any] | None
-START_TIMEOUT = 30.0
 
 
 @dataclass
@@ -73,9 +72,7 @@ def run_emulator(fixtures: Fixtures = None, **settings: Any) -> Iterator[Running
         runtime: Runtime = app.state.runtime
         # Bound here, so the port is known before the server runs and no other process
         # can take it in between.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
+        sock = bound_socket()
         port = sock.getsockname()[1]
         server = EmulatorServer(
             uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"), runtime
@@ -95,7 +92,7 @@ def run_emulator(fixtures: Fixtures = None, **settings: Any) -> Iterator[Running
             url = f"http://127.0.0.1:{port}"
             admin = config.admin_token.get_secret_value() if config.admin_token else None
             with EmulatorClient(url, admin_token=admin) as client:
-                yield RunningEmulator(url, f"{url}/rest", client, runtime, config)
+                yield RunningEmulator(url, url + REST_PREFIX, client, runtime, config)
         finally:
             server.should_exit = True
             thread.join(START_TIMEOUT)

@@ -1,10 +1,8 @@
 """Shared fixtures: settings on a temporary database, an in-process app, and a test client."""
 
-import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -14,30 +12,6 @@ from emulator.app import create_app
 from emulator.runtime import Runtime
 from emulator.settings import BUNDLED_FIXTURES, Settings
 
-PAYLOADS = Path(__file__).parent / "payloads"
-ANDROID_APP = "3f1c2a9e-7b4d-4e21-9a0b-5d6e7f809a1b"
-IOS_APP = "99d9b8fb-0c62-5a85-3e43-2402554d93a5"
-WEB_APP = "c2e4f6a8-1b3d-4f5e-8a7c-9e0f1a2b3c4d"
-WELCOME_TEMPLATE = "7a1e5c3b-2d4f-4a6b-8c9d-0e1f2a3b4c5d"
-SALE_TEMPLATE = "5b9d2f4e-6a8c-4e0b-9d1f-3a5c7e9b1d2f"
-MASTER_TABLE = "0d4e8b2a-6c1f-4a3e-9b5d-7f2a4c6e8b0d"
-TURKISH_SEGMENT = "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"
-VIP_SEGMENT = "b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e"
-DEMO = {"Authorization": "Bearer demo-token"}
-
-
-def payload(name: str) -> bytes:
-    """A request body kept as a file named after the rule it exercises."""
-    return (PAYLOADS / name).read_bytes()
-
-
-def inline_send(**extra: Any) -> dict[str, Any]:
-    return {
-        "applicationIds": [ANDROID_APP],
-        "content": {"title": "Hi", "message": "Hello"},
-        **extra,
-    }
-
 
 @pytest.fixture
 def fixtures_dir(tmp_path: Path) -> Path:
@@ -45,10 +19,6 @@ def fixtures_dir(tmp_path: Path) -> Path:
     target = tmp_path / "fixtures"
     shutil.copytree(BUNDLED_FIXTURES, target)
     return target
-
-
-def edit_fixture(folder: Path, name: str, records: list[dict[str, Any]]) -> None:
-    (folder / f"{name}.json").write_text(json.dumps(records))
 
 
 @pytest.fixture
@@ -67,6 +37,10 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield test_client
 
 
-def runtime_of(client: TestClient) -> Runtime:
-    runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
-    return runtime
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    """The emulator's state with no server around it: writes commit inline, nothing runs in
+    the background. For the framework-free modules' own tests."""
+    started = Runtime.start(settings)
+    yield started
+    started.close()

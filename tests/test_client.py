@@ -9,7 +9,7 @@ import pytest
 
 from emulator.client import EmulatorClient, EmulatorError, WaitTimeout
 from emulator.testing import RunningEmulator, run_emulator
-from tests.conftest import ANDROID_APP, DEMO, TURKISH_SEGMENT, inline_send
+from tests.support.demo import ANDROID_APP, DEMO, TURKISH_SEGMENT, inline_send
 
 
 @pytest.fixture(scope="module")

@@ -1,314 +1,91 @@
-"""The /_emulator control routes: faults, rate limits, the clock and the seed."""
+"""Control as plain functions on a runtime: reset, fixture replacement, engagement."""
 
-from collections.abc import Callable
+import asyncio
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
-from emulator.app import create_app
-from emulator.models import COMPLETED, SCHEDULED
-from emulator.settings import Settings
-from tests.conftest import DEMO, inline_send, runtime_of
-from tests.helpers import journal, stored_sends
-
-LOGIN = {"userkey": "demo-user", "password": "demo-password"}
-NEW_YEAR = datetime(2030, 1, 1, tzinfo=UTC)
+from emulator import control
+from emulator.errors import BadRequest
+from emulator.push.accept import accept_send, record_send
+from emulator.runtime import Runtime
+from emulator.storage.deliveries import insert_deliveries
+from emulator.storage.rows import sql_datetime
+from emulator.storage.sends import SendFilters, count_sends
+from tests.support.demo import ANDROID_APP
 
 
-def send(client: TestClient, headers: dict[str, str] = DEMO, **extra: Any) -> int:
-    response = client.post("/rest/push/sendInstant", json=inline_send(**extra), headers=headers)
-    return response.status_code
+def store_send(runtime: Runtime) -> int:
+    context = runtime.send_context("demo-user", "127.0.0.1")
+    accepted = accept_send(b'{"content": {"title": "Hi"}}', context)
+    return asyncio.run(record_send(runtime.writer, accepted))
 
 
-def freeze(client: TestClient, at: str = "2030-01-01T00:00:00Z") -> None:
-    response = client.put("/_emulator/clock", json={"mode": "frozen", "at": at})
-    assert response.status_code == 200, response.text
+def stored(runtime: Runtime) -> int:
+    with runtime.engine.connect() as connection:
+        return count_sends(connection, SendFilters())
 
 
-# Faults ---------------------------------------------------------------------------------
+def test_reset_clears_data_and_runs_every_reset_hook(runtime: Runtime) -> None:
+    store_send(runtime)
+    runtime.clock.freeze(datetime(2031, 1, 1, tzinfo=UTC))
+    heard: list[str] = []
+    runtime.reset_hooks.append(lambda: heard.append("mine"))
+    asyncio.run(control.reset(runtime))
+    assert stored(runtime) == 0
+    assert runtime.clock.mode == "real"
+    assert heard == ["mine"]
 
 
-def test_faults_are_off_by_default(client: TestClient) -> None:
-    assert client.get("/_emulator/faults").json() == []
+def test_reset_changes_nothing_when_the_folder_no_longer_loads(runtime: Runtime) -> None:
+    store_send(runtime)
+    (runtime.settings.fixtures / "devices.json").write_text("[{")
+    with pytest.raises(BadRequest, match=r"devices\.json"):
+        asyncio.run(control.reset(runtime))
+    assert stored(runtime) == 1
 
 
-def test_put_replaces_the_rules_and_get_shows_their_state(client: TestClient) -> None:
-    rules = [
-        {"name": "503 once", "action": {"type": "status", "status": 503}, "trigger": {"times": 1}}
-    ]
-    response = client.put("/_emulator/faults", json=rules)
-    assert response.status_code == 200
-    assert response.json() == [
-        {"rule": rules[0], "fired": 0, "remaining": 1, "expiresAt": None, "active": True}
-    ]
-    assert send(client) == 503
-    [state] = client.get("/_emulator/faults").json()
-    assert (state["fired"], state["remaining"], state["active"]) == (1, 0, False)
-    replaced = client.put("/_emulator/faults", json=[{"action": {"type": "status", "status": 502}}])
-    assert [s["rule"]["action"]["status"] for s in replaced.json()] == [502]
+def test_replace_fixtures_is_all_or_nothing(runtime: Runtime) -> None:
+    before = runtime.fixtures
+    with pytest.raises(BadRequest, match=r"body/devices\.json: record 0"):
+        control.replace_fixtures(runtime, {"devices": [{"token": "t"}]})
+    assert runtime.fixtures is before
+    with pytest.raises(BadRequest, match="must be a JSON object of fixture files"):
+        control.replace_fixtures(runtime, [])
+    loaded = control.replace_fixtures(runtime, {"api_users": before.to_json()["api_users"]})
+    assert runtime.fixtures is loaded
+    assert loaded.devices == []
 
 
-@pytest.mark.parametrize("off", ["delete", "empty"])
-def test_delete_or_an_empty_list_turns_faults_off(client: TestClient, off: str) -> None:
-    client.put("/_emulator/faults", json=[{"action": {"type": "status", "status": 500}}])
-    assert send(client) == 500
-    if off == "delete":
-        assert client.delete("/_emulator/faults").json() == []
-    else:
-        assert client.put("/_emulator/faults", json=[]).json() == []
-    assert client.get("/_emulator/faults").json() == []
-    assert send(client) == 200
-
-
-@pytest.mark.parametrize(
-    ("body", "problem"),
-    [
-        ([{"action": {"type": "status", "status": 418}}], "[0].action.status: must be one of"),
-        (
-            [{"action": {"type": "drop"}, "trigger": {"probability": 2}}],
-            "[0].trigger.probability: must be at most 1",
-        ),
-        ([{"action": {"type": "latency", "ms": 600_000}}], "[0].action.ms: must be at most 60000"),
-        ([{"action": {"type": "teleport"}}], "[0].action.type: must be one of status, latency"),
-        ({"action": {"type": "drop"}}, "body: must be an array"),
-        (None, "body: is required"),
-    ],
-)
-def test_bad_rules_are_a_400_naming_the_field_and_keep_the_old_rules(
-    client: TestClient, body: Any, problem: str
-) -> None:
-    client.put("/_emulator/faults", json=[{"action": {"type": "status", "status": 502}}])
-    response = client.put("/_emulator/faults", content=b"" if body is None else None, json=body)
-    assert response.status_code == 400
-    assert response.json()["code"] == 400
-    assert response.json()["message"].startswith(problem)
-    assert len(client.get("/_emulator/faults").json()) == 1
-
-
-def test_control_routes_need_the_admin_token_when_one_is_set(
-    tmp_path: Path, fixtures_dir: Path
-) -> None:
-    settings = Settings(db=tmp_path / "e.db", fixtures=fixtures_dir, admin_token=SecretStr("s3"))
-    with TestClient(create_app(settings)) as client:
-        for method, path in [
-            ("GET", "/_emulator/faults"),
-            ("PUT", "/_emulator/rate-limits"),
-            ("POST", "/_emulator/clock/advance"),
-            ("PUT", "/_emulator/seed"),
-        ]:
-            assert client.request(method, path, json={}).status_code == 401
-            assert client.request(method, path, json={}, headers=DEMO).status_code == 401
-        ok = client.get("/_emulator/faults", headers={"Authorization": "Bearer s3"})
-        assert ok.status_code == 200
-
-
-def test_control_routes_are_not_journaled(client: TestClient) -> None:
-    client.put("/_emulator/faults", json=[])
-    client.get("/_emulator/clock")
-    assert journal(client) == []
-
-
-# Rate limits ----------------------------------------------------------------------------
-
-
-def test_rate_limits_show_the_settings_and_fixture_overrides(client: TestClient) -> None:
-    assert client.get("/_emulator/rate-limits").json() == {
-        "default": {"capacity": 30, "refillPerSecond": 30.0},
-        "users": {},
-    }
-
-
-def test_new_rate_limits_apply_at_once_and_say_when_the_next_token_comes(
-    client: TestClient,
-) -> None:
-    freeze(client)
-    body = {
-        "default": {"capacity": 50, "refillPerSecond": 0},
-        "users": {"demo-user": {"capacity": 2, "refillPerSecond": 0.25}},
-    }
-    response = client.put("/_emulator/rate-limits", json=body)
-    assert response.status_code == 200
-    assert response.json() == body
-    assert [send(client) for _ in range(3)] == [200, 200, 429]
-    refused = client.post("/rest/push/sendInstant", json=inline_send(), headers=DEMO)
-    assert refused.headers["Retry-After"] == "4"
-    # The bucket refills on the emulator's clock: no sleeping.
-    client.post("/_emulator/clock/advance", json={"seconds": 3.9})
-    assert send(client) == 429
-    client.post("/_emulator/clock/advance", json={"seconds": 0.1})
-    assert send(client) == 200
-    assert send(client) == 429
-
-
-def test_a_put_without_default_keeps_it_and_replaces_the_users(client: TestClient) -> None:
-    client.put(
-        "/_emulator/rate-limits", json={"users": {"x": {"capacity": 1, "refillPerSecond": 0}}}
+def test_engage_marks_the_delivery_once_and_engages_its_device(runtime: Runtime) -> None:
+    send_id = store_send(runtime)
+    token = runtime.fixtures.devices[0].token
+    row = (
+        send_id,
+        token,
+        ANDROID_APP,
+        "android",
+        None,
+        None,
+        None,
+        None,
+        "Hi",
+        None,
+        None,
+        None,
+        "{}",
+        "Delivered",
+        None,
+        sql_datetime(runtime.clock.now()),
     )
-    response = client.put("/_emulator/rate-limits", json={"users": {}})
-    assert response.json() == {"default": {"capacity": 30, "refillPerSecond": 30.0}, "users": {}}
-
-
-@pytest.mark.parametrize(
-    ("body", "problem"),
-    [
-        ({"default": {"capacity": 0, "refillPerSecond": 1}}, "default.capacity"),
-        ({"default": {"capacity": 1, "refillPerSecond": -1}}, "default.refillPerSecond"),
-        ({"users": {"u": {"capacity": 1}}}, "users.u.refillPerSecond: is required"),
-        ({"users": {"u": {"capacity": "1", "refillPerSecond": 1}}}, "users.u.capacity"),
-        ({"limits": {}}, "limits"),
-    ],
-)
-def test_bad_rate_limits_are_a_400_naming_the_field(
-    client: TestClient, body: dict[str, Any], problem: str
-) -> None:
-    response = client.put("/_emulator/rate-limits", json=body)
-    assert response.status_code == 400
-    assert response.json()["message"].startswith(problem)
-
-
-# The clock ------------------------------------------------------------------------------
-
-
-def test_the_clock_is_real_by_default_and_can_be_frozen_offset_and_advanced(
-    client: TestClient,
-) -> None:
-    assert client.get("/_emulator/clock").json()["mode"] == "real"
-    frozen = client.put("/_emulator/clock", json={"mode": "frozen", "at": "2030-01-01T00:00:00Z"})
-    assert frozen.json() == {
-        "mode": "frozen",
-        "now": "2030-01-01T00:00:00+00:00",
-        "offsetSeconds": 0.0,
-    }
-    advanced = client.post("/_emulator/clock/advance", json={"seconds": 90})
-    assert advanced.json()["now"] == "2030-01-01T00:01:30+00:00"
-    # No zone given: UTC, as the contract's dates are.
-    naive = client.put("/_emulator/clock", json={"mode": "frozen", "at": "2030-06-01T12:00:00"})
-    assert naive.json()["now"] == "2030-06-01T12:00:00+00:00"
-    offset = client.put("/_emulator/clock", json={"mode": "offset", "offsetSeconds": 86400})
-    assert offset.json()["mode"] == "offset"
-    assert offset.json()["offsetSeconds"] == 86400
-    now = datetime.fromisoformat(offset.json()["now"])
-    assert (now - datetime.now(UTC)).total_seconds() > 86000
-    assert client.put("/_emulator/clock", json={"mode": "real"}).json()["offsetSeconds"] == 0
-
-
-def test_clock_routes_go_through_the_clock_so_listeners_hear(client: TestClient) -> None:
-    heard: list[float] = []
-    clock = runtime_of(client).clock
-    clock.on_change(lambda: heard.append(clock.timestamp()))
-    freeze(client)
-    client.post("/_emulator/clock/advance", json={"seconds": 60})
-    client.put("/_emulator/clock", json={"mode": "real"})
-    assert heard[:2] == [NEW_YEAR.timestamp(), NEW_YEAR.timestamp() + 60]
-    assert len(heard) == 3
-
-
-@pytest.mark.parametrize(
-    ("body", "problem"),
-    [
-        ({"mode": "paused"}, "mode"),
-        ({"mode": "frozen", "at": "yesterday"}, "at"),
-        ({"mode": "offset"}, "offsetSeconds: is required with mode 'offset'"),
-        ({"mode": "real", "at": "2030-01-01T00:00:00Z"}, "at: only goes with mode 'frozen'"),
-    ],
-)
-def test_bad_clock_settings_are_a_400_naming_the_field(
-    client: TestClient, body: dict[str, Any], problem: str
-) -> None:
-    response = client.put("/_emulator/clock", json=body)
-    assert response.status_code == 400
-    assert problem in response.json()["message"]
-
-
-@pytest.mark.parametrize("seconds", [-1, "10", None])
-def test_advance_needs_a_non_negative_number_of_seconds(client: TestClient, seconds: Any) -> None:
-    response = client.post("/_emulator/clock/advance", json={"seconds": seconds})
-    assert response.status_code == 400
-    assert response.json()["message"].startswith("seconds")
-
-
-def test_token_expiry_follows_the_clock(client: TestClient) -> None:
-    freeze(client)
-    token = client.post("/rest/login", json=LOGIN).json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}"}
-    client.post("/_emulator/clock/advance", json={"seconds": 3599})
-    assert send(client, headers) == 200
-    client.post("/_emulator/clock/advance", json={"seconds": 1})
-    assert send(client, headers) == 401
-
-
-def test_stored_times_and_schedule_due_times_read_the_clock(client: TestClient) -> None:
-    freeze(client)
-    assert send(client, scheduleDate="2030-01-01 00:30") == 200
-    assert send(client, scheduleDate="2029-12-31 23:30") == 200
-    assert runtime_of(client).dispatcher.wait_idle(10)
-    later, earlier = stored_sends(client)
-    assert later.received_at == NEW_YEAR
-    assert (later.status, earlier.status) == (SCHEDULED, COMPLETED)
-    assert {row.received_at for row in journal(client)} == {NEW_YEAR}
-    # Moving the clock past the scheduled date dispatches it at once.
-    client.post("/_emulator/clock/advance", json={"seconds": 3600})
-    assert runtime_of(client).dispatcher.wait_idle(10)
-    assert stored_sends(client)[0].status == COMPLETED
-    assert send(client, scheduleDate="2030-01-01 00:30") == 200  # now in the past
-    assert stored_sends(client)[-1].status != SCHEDULED
-
-
-def test_a_reset_returns_to_real_time_and_the_start_up_limits(client: TestClient) -> None:
-    freeze(client)
-    client.put("/_emulator/rate-limits", json={"default": {"capacity": 1, "refillPerSecond": 0}})
-    client.put("/_emulator/faults", json=[{"action": {"type": "drop"}}])
-    runtime_of(client).reset_state()
-    assert client.get("/_emulator/clock").json()["mode"] == "real"
-    assert client.get("/_emulator/rate-limits").json()["default"]["capacity"] == 30
-    assert client.get("/_emulator/faults").json() == []
-
-
-# Deterministic ids ----------------------------------------------------------------------
-
-
-def _ids_of_a_session(settings: Settings) -> list[str]:
-    with TestClient(create_app(settings)) as client:
-        token = client.post("/rest/login", json=LOGIN).json()["access_token"]
-        body = client.post(
-            "/rest/push/sendInstant",
-            json=inline_send(),
-            headers={"Authorization": f"Bearer {token}"},
-        ).json()
-        return [token, body["transactionId"], body["data"]["trackingId"]]
-
-
-@pytest.fixture
-def seeded(tmp_path: Path, fixtures_dir: Path) -> Callable[[str, int | None], Settings]:
-    def make(name: str, seed: int | None) -> Settings:
-        return Settings(db=tmp_path / f"{name}.db", fixtures=fixtures_dir, seed=seed)
-
-    return make
-
-
-def test_two_fresh_apps_with_the_same_seed_generate_the_same_ids(
-    seeded: Callable[[str, int | None], Settings],
-) -> None:
-    first = _ids_of_a_session(seeded("a", 7))
-    assert _ids_of_a_session(seeded("b", 7)) == first
-    # Run again over the kept database: the repeated ids are stored again, not refused.
-    assert _ids_of_a_session(seeded("a", 7)) == first
-    assert _ids_of_a_session(seeded("c", 8)) != first
-    assert _ids_of_a_session(seeded("d", None)) != _ids_of_a_session(seeded("e", None))
-
-
-def test_put_seed_restarts_the_sequence(client: TestClient) -> None:
-    assert client.get("/_emulator/seed").json() == {"seed": None}
-    runs = []
-    for _ in range(2):
-        assert client.put("/_emulator/seed", json={"seed": 99}).json() == {"seed": 99}
-        token = client.post("/rest/login", json=LOGIN).json()["access_token"]
-        response = client.post("/rest/push/sendInstant", json=inline_send(), headers=DEMO).json()
-        runs.append((token, response["transactionId"], response["data"]["trackingId"]))
-    assert runs[0] == runs[1]
-    assert client.put("/_emulator/seed", json={"seed": None}).json() == {"seed": None}
-    assert client.put("/_emulator/seed", json={"seed": "x"}).status_code == 400
+    runtime.writer.run_sync(lambda c: insert_deliveries(c, [row]))
+    opened = asyncio.run(control.engage(runtime, 1, clicked=False))
+    assert opened is not None
+    assert opened.device_found
+    assert opened.delivery["openedAt"] is not None
+    assert opened.delivery["clickedAt"] is None
+    clicked = asyncio.run(control.engage(runtime, 1, clicked=True))
+    assert clicked is not None
+    assert clicked.delivery["openedAt"] == opened.delivery["openedAt"]  # the first open stays
+    assert next(d for d in runtime.fixtures.devices if d.token == token).engaged
+    assert asyncio.run(control.engage(runtime, 99, clicked=False)) is None

@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 from emulator.app import create_app
 from emulator.clock import Clock
 from emulator.errors import NOT_AUTHENTICATED, NOT_AUTHORIZED, TEMPLATE_NOT_FOUND
-from emulator.fault_middleware import ConnectionDropped
 from emulator.faults import (
     FaultBook,
     FaultRequest,
@@ -19,11 +18,13 @@ from emulator.faults import (
     load_fault_file,
     parse_rules,
 )
-from emulator.ratelimit import BucketConfig
+from emulator.middleware.faults import ConnectionDropped
+from emulator.push.ratelimit import BucketConfig
 from emulator.runtime import Runtime
 from emulator.settings import Settings
-from tests.conftest import ANDROID_APP, DEMO, IOS_APP, inline_send, runtime_of
-from tests.helpers import journal, stored_sends
+from tests.support.app import runtime_of
+from tests.support.demo import ANDROID_APP, DEMO, IOS_APP, inline_send
+from tests.support.stored import journal, stored_sends
 
 SEND = FaultRequest("POST", "/rest/push/sendInstant", "demo-user", frozenset({ANDROID_APP}))
 LOGIN = FaultRequest("POST", "/rest/login", "demo-user", frozenset())
@@ -381,21 +382,6 @@ def test_a_rule_on_an_application_reads_the_body_and_replays_it(client: TestClie
         f"/rest/push/sendInstant?trackingId=x&applicationId={IOS_APP}", headers=DEMO
     )
     assert report.status_code == 500
-
-
-def test_a_body_over_the_cap_is_still_a_413_while_reading_for_a_rule(
-    tmp_path: Path, fixtures_dir: Path
-) -> None:
-    settings = Settings(db=tmp_path / "e.db", fixtures=fixtures_dir, max_body_bytes=100)
-    with TestClient(create_app(settings)) as client:
-        put_faults(client, {"match": {"applicationId": IOS_APP}, "action": {"type": "drop"}})
-
-        def chunks() -> Any:
-            yield b'{"applicationIds": ["' + IOS_APP.encode() + b'"], "content": '
-            yield b'{"title": "' + b"x" * 200 + b'"}}'
-
-        response = client.post("/rest/push/sendInstant", content=chunks(), headers=DEMO)
-        assert response.status_code == 413
 
 
 # The preset file ------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from emulator.settings import Settings
-from tests.server import serving
+from tests.support.server import serving
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 

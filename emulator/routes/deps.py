@@ -6,11 +6,11 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 
-from emulator.auth import authenticate, bearer_token, require_push_permission
 from emulator.errors import Forbidden, NotAuthenticated, TooManyRequests
-from emulator.fixtures import ApiUser
-from emulator.journal import client_ip
+from emulator.push.auth import authenticate, bearer_token, require_push_permission
+from emulator.push.fixtures import ApiUser
 from emulator.runtime import Runtime
+from emulator.web import client_ip
 
 
 # Dependencies are `async def` on purpose: FastAPI runs plain `def` ones in a thread pool,

@@ -1,13 +1,13 @@
-"""The OpenAPI schema and its docs page, served as /_emulator routes so the admin token guards
-them like the rest of the prefix."""
+"""The OpenAPI schema and its docs page, behind the admin token like all of /_emulator."""
 
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.responses import HTMLResponse
 
-from emulator.responses import JsonResponse
+from emulator import CONTROL_PREFIX
+from emulator.web import JsonResponse
 
-router = APIRouter(prefix="/_emulator", include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
 
 @router.get("/openapi.json")
@@ -17,4 +17,4 @@ async def openapi(request: Request) -> JsonResponse:
 
 @router.get("/docs")
 async def docs() -> HTMLResponse:
-    return get_swagger_ui_html(openapi_url="/_emulator/openapi.json", title="push-emulator")
+    return get_swagger_ui_html(openapi_url=f"{CONTROL_PREFIX}/openapi.json", title="push-emulator")

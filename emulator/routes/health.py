@@ -1,11 +1,11 @@
 """Health probes for containers and orchestrators: /livez (process up) and /readyz (can serve)."""
 
-from sqlalchemy import text
 from starlette.requests import Request
 from starlette.routing import Route
 
-from emulator.responses import JsonResponse
 from emulator.routes.deps import get_runtime
+from emulator.storage.db import probe_writable
+from emulator.web import JsonResponse
 
 
 async def livez(_request: Request) -> JsonResponse:
@@ -17,9 +17,7 @@ async def readyz(request: Request) -> JsonResponse:
     runtime = await get_runtime(request)
     problems: list[str] = []
     try:
-        await runtime.writer.run(
-            lambda c: c.execute(text("UPDATE meta SET value = value WHERE key = 'schema_version'"))
-        )
+        await runtime.writer.run(probe_writable)
     except Exception as error:
         problems.append(f"database {runtime.settings.db} is not writable: {error}")
     fixtures = runtime.fixtures

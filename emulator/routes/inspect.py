@@ -1,96 +1,93 @@
 """/_emulator routes that read what was recorded: sends, the journal, waits and the export."""
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from sqlalchemy import Connection
 from starlette.responses import StreamingResponse
 
+from emulator.bodies import validate
 from emulator.errors import NotFound
-from emulator.queries import (
-    RequestFilters,
-    SendFilters,
-    count_sends,
-    export_sends,
-    list_requests,
-    list_sends,
-    parse_cursor,
-    parse_limit,
-    recent_non_matching,
-    send_detail,
+from emulator.filters import (
+    PAGE_PARAMS,
+    REQUEST_FILTERS,
+    SEND_FILTERS,
+    WAIT_PARAMS,
+    Filter,
+    openapi_parameters,
 )
-from emulator.responses import JsonResponse
-from emulator.retention import clear_journal, clear_sends
 from emulator.routes.deps import RuntimeDep
 from emulator.runtime import Runtime
-from emulator.waiting import DEFAULT_TIMEOUT, MAX_TIMEOUT, target_filters, wait_for_count
+from emulator.storage.journal import RequestFilters, list_requests
+from emulator.storage.paging import Page, parse_cursor, parse_limit
+from emulator.storage.retention import clear_journal, clear_sends
+from emulator.storage.sends import SendFilters, export_sends, list_sends, send_detail
+from emulator.waiting import DEFAULT_TIMEOUT, wait_for_sends
+from emulator.web import JsonResponse
 
-router = APIRouter(prefix="/_emulator", tags=["inspect"])
-
-NEAR_MISSES = 3
-
-
-class SendQuery(BaseModel):
-    """Filters of the sends list; every one is optional and they combine with AND."""
-
-    trackingId: str | None = None
-    applicationId: str | None = None
-    segmentId: str | None = None
-    tableId: str | None = None
-    templateId: str | None = None
-    status: str | None = Field(None, description="Queued, Scheduled, Sending or Completed")
-    contactKey: str | None = Field(None, description="a recipient's contact key (deliveries)")
-    token: str | None = Field(None, description="a recipient's device token (deliveries)")
-    apiUser: str | None = None
-    q: str | None = Field(None, description="text in a title or message")
-    since: str | None = Field(None, description="received at or after (ISO 8601, UTC)")
-    until: str | None = Field(None, description="received before (ISO 8601, UTC)")
-
-    def filters(self) -> SendFilters:
-        return SendFilters.from_query(self.model_dump(exclude_none=True))
+router = APIRouter(tags=["inspect"])
 
 
-class SendPageQuery(SendQuery):
-    limit: Annotated[int, Field(ge=1)] | None = None
-    cursor: str | None = Field(None, description="nextCursor of the previous page")
+class _Query(BaseModel):
+    # Query strings carry text: "3" is a fine count. Unknown parameters are ignored here.
+    model_config = ConfigDict(extra="ignore")
 
 
-class WaitQuery(SendQuery):
-    count: Annotated[int, Field(ge=1, le=1_000_000)] = 1
-    timeout: Annotated[float, Field(ge=0)] = Field(
-        DEFAULT_TIMEOUT, description=f"seconds; at most {MAX_TIMEOUT:g}"
-    )
-
-
-class RequestQuery(BaseModel):
-    status: str | None = Field(None, description="an HTTP status (429) or a class (4xx)")
-    path: str | None = None
-    apiUser: str | None = None
-    since: str | None = None
+class Paging(_Query):
     limit: Annotated[int, Field(ge=1)] | None = None
     cursor: str | None = None
 
 
-async def _read(runtime: Runtime, read: Any) -> Any:
-    """Wait for earlier writes to commit, then read off the event loop (read-your-writes)."""
-    await runtime.writer.barrier()
-
-    def run() -> Any:
-        with runtime.engine.connect() as connection:
-            return read(connection)
-
-    return await run_in_threadpool(run)
+class Waiting(_Query):
+    count: Annotated[int, Field(ge=1, le=1_000_000)] = 1
+    timeout: Annotated[float, Field(ge=0)] = DEFAULT_TIMEOUT
 
 
-@router.get("/sends")
-async def sends(query: Annotated[SendPageQuery, Query()], runtime: RuntimeDep) -> JsonResponse:
-    """Accepted sends, newest first; page on with `cursor=<nextCursor>`."""
-    filters = query.filters()
-    limit = parse_limit(query.limit)
-    cursor = parse_cursor(query.cursor)
-    page = await _read(runtime, lambda c: list_sends(c, filters, cursor, limit))
+def _filters_model(name: str, filters: tuple[Filter, ...]) -> type[_Query]:
+    """Every declared filter as an optional text field, so wrong types are named 400s."""
+    fields: dict[str, Any] = {f.param: (str | None, None) for f in filters}
+    return create_model(name, __base__=_Query, **fields)
+
+
+SendQuery = _filters_model("SendQuery", SEND_FILTERS)
+RequestQuery = _filters_model("RequestQuery", REQUEST_FILTERS)
+
+
+def _query(request: Request) -> dict[str, str]:
+    return dict(request.query_params)
+
+
+def _send_filters(query: dict[str, str]) -> SendFilters:
+    given = validate(SendQuery, query).model_dump(exclude_none=True)
+    return SendFilters.from_query(given)
+
+
+async def _page_of(
+    runtime: Runtime,
+    query: dict[str, str],
+    lister: Callable[[Connection, Any, int | None, int], Page],
+    filters: Any,
+) -> JsonResponse:
+    """One page of a list, after the filters and the paging parameters are validated."""
+    paging = validate(Paging, query)
+    cursor, limit = parse_cursor(paging.cursor), parse_limit(paging.limit)
+    page = await runtime.read(lambda c: lister(c, filters, cursor, limit))
     return JsonResponse(page.to_json())
+
+
+_SENDS_DOC = {"parameters": openapi_parameters(SEND_FILTERS, PAGE_PARAMS)}
+_WAIT_DOC = {"parameters": openapi_parameters(SEND_FILTERS, WAIT_PARAMS)}
+_EXPORT_DOC = {"parameters": openapi_parameters(SEND_FILTERS)}
+_REQUESTS_DOC = {"parameters": openapi_parameters(REQUEST_FILTERS, PAGE_PARAMS)}
+
+
+@router.get("/sends", openapi_extra=_SENDS_DOC)
+async def sends(request: Request, runtime: RuntimeDep) -> JsonResponse:
+    """Accepted sends, newest first; page on with `cursor=<nextCursor>`."""
+    query = _query(request)
+    return await _page_of(runtime, query, list_sends, _send_filters(query))
 
 
 @router.delete("/sends")
@@ -100,61 +97,31 @@ async def delete_sends(runtime: RuntimeDep) -> JsonResponse:
     return JsonResponse({"deleted": removed})
 
 
-@router.get("/sends/wait")
-async def wait(query: Annotated[WaitQuery, Query()], runtime: RuntimeDep) -> JsonResponse:
+@router.get("/sends/wait", openapi_extra=_WAIT_DOC)
+async def wait(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Answer once `count` matching sends are Completed (or in the status asked); else 408."""
-    filters = target_filters(query.filters())
-    timeout = min(query.timeout, MAX_TIMEOUT)
-    await runtime.writer.barrier()
-
-    def count() -> int:
-        with runtime.engine.connect() as connection:
-            return count_sends(connection, filters)
-
-    outcome = await wait_for_count(runtime.events, count, query.count, timeout)
-    if outcome.satisfied:
-        limit = min(query.count, 500)
-        page = await _read(runtime, lambda c: list_sends(c, filters, None, limit))
-        return JsonResponse({"matched": outcome.matched, "items": page.items})
-    near = await _read(runtime, lambda c: recent_non_matching(c, filters, NEAR_MISSES))
-    if outcome.shutting_down:
-        message, status = "The emulator is shutting down.", 503
-    else:
-        message = (
-            f"Timed out after {timeout:g}s: {outcome.matched} of {query.count} "
-            f"{filters.status} send(s) matched."
-        )
-        status = 408
-    return JsonResponse(
-        {
-            "code": status,
-            "message": message,
-            "matched": outcome.matched,
-            "count": query.count,
-            "status": filters.status,
-            "nearMisses": near,
-        },
-        status_code=status,
-    )
+    query = _query(request)
+    filters = _send_filters(query)
+    waiting = validate(Waiting, query)
+    answer = await wait_for_sends(runtime, filters, waiting.count, waiting.timeout)
+    return JsonResponse(answer.body, status_code=answer.status)
 
 
 @router.get("/sends/{key}")
 async def send(key: str, runtime: RuntimeDep) -> JsonResponse:
     """The newest send with this tracking id (or this transaction id), with its deliveries."""
-    found = await _read(runtime, lambda c: send_detail(c, key))
+    found = await runtime.read(lambda c: send_detail(c, key))
     if found is None:
         raise NotFound(f"No send with tracking id or transaction id {key!r}.")
     return JsonResponse(found)
 
 
-@router.get("/requests")
-async def requests(query: Annotated[RequestQuery, Query()], runtime: RuntimeDep) -> JsonResponse:
+@router.get("/requests", openapi_extra=_REQUESTS_DOC)
+async def requests(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Every /rest request, refused ones included, newest first."""
-    filters = RequestFilters.from_query(query.model_dump(exclude_none=True))
-    limit = parse_limit(query.limit)
-    cursor = parse_cursor(query.cursor)
-    page = await _read(runtime, lambda c: list_requests(c, filters, cursor, limit))
-    return JsonResponse(page.to_json())
+    query = _query(request)
+    given = validate(RequestQuery, query).model_dump(exclude_none=True)
+    return await _page_of(runtime, query, list_requests, RequestFilters.from_query(given))
 
 
 @router.delete("/requests")
@@ -163,10 +130,10 @@ async def delete_requests(runtime: RuntimeDep) -> JsonResponse:
     return JsonResponse({"deleted": removed})
 
 
-@router.get("/export")
-async def export(query: Annotated[SendQuery, Query()], runtime: RuntimeDep) -> StreamingResponse:
+@router.get("/export", openapi_extra=_EXPORT_DOC)
+async def export(request: Request, runtime: RuntimeDep) -> StreamingResponse:
     """Matching sends with their deliveries as NDJSON, oldest first, streamed page by page."""
-    filters = query.filters()
+    filters = _send_filters(_query(request))
     await runtime.writer.barrier()
     return StreamingResponse(
         export_sends(runtime.engine, filters), media_type="application/x-ndjson"

@@ -7,22 +7,21 @@ more than the send itself (see docs/PERFORMANCE.md).
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
-from emulator import auth
-from emulator.contract import describe_errors
+from emulator.bodies import parse_json_body, validate
 from emulator.errors import BadRequest, ServiceUnavailable
-from emulator.journal import client_ip
-from emulator.report import delivery_report, parse_report_query
-from emulator.responses import JsonResponse
+from emulator.events import SEND
+from emulator.push import auth
+from emulator.push.accept import SUCCESS_MESSAGE, accept_send, record_send
+from emulator.push.report import delivery_report, parse_report_query
 from emulator.routes.deps import get_runtime, push_caller
-from emulator.sending import SUCCESS_MESSAGE, SendContext, accept_send, parse_json_body
-from emulator.store import insert_send
-from emulator.writer import WriterClosed
+from emulator.storage.writer import WriterClosed
+from emulator.web import JsonResponse, client_ip
 
 
 class LoginRequest(BaseModel):
@@ -37,10 +36,7 @@ async def login(request: Request) -> JsonResponse:
     data = parse_json_body(await request.body())
     if not isinstance(data, dict):
         raise BadRequest(["body: must be a JSON object with userkey and password"])
-    try:
-        credentials = LoginRequest.model_validate(data)
-    except ValidationError as error:
-        raise BadRequest(describe_errors(error)) from None
+    credentials = validate(LoginRequest, data)
     request.state.api_user = credentials.userkey
     issued = auth.login(
         runtime.fixtures,
@@ -58,25 +54,18 @@ async def send_instant(request: Request) -> JsonResponse:
     runtime = await get_runtime(request)
     caller = await push_caller(request, runtime)
     body = await request.body()
-    context = SendContext(
-        fixtures=runtime.fixtures,
-        strict=runtime.settings.strict,
-        now=runtime.clock.now(),
-        api_user=caller.userkey,
-        client_ip=client_ip(request.scope),
-        tracking_id=runtime.ids.uuid4(),
-        transaction_id=runtime.ids.uuid4(),
-        content_type=request.headers.get("content-type"),
+    context = runtime.send_context(
+        caller.userkey, client_ip(request.scope), request.headers.get("content-type")
     )
     accepted = accept_send(body, context)
     request.state.tracking_id = accepted.tracking_id
     try:
         # The 200 leaves only after this commit: a send the client saw accepted is on disk.
-        send_id = await runtime.writer.run(lambda c: insert_send(c, accepted.row))
+        send_id = await record_send(runtime.writer, accepted)
     except (WriterClosed, SQLAlchemyError, OSError) as error:
         raise ServiceUnavailable() from error
     runtime.events.publish(
-        "send", id=send_id, trackingId=accepted.tracking_id, status=accepted.row["status"]
+        SEND, id=send_id, trackingId=accepted.tracking_id, status=accepted.row["status"]
     )
     # Woken before the answer, so a caller that waits for the dispatcher to be idle after
     # its 200 knows this send is included.
@@ -102,8 +91,10 @@ async def send_report(request: Request) -> JsonResponse:
     )
 
 
-routes = [
-    Route("/rest/login", login, methods=["POST"]),
-    Route("/rest/push/sendInstant", send_instant, methods=["POST"]),
-    Route("/rest/push/sendInstant", send_report, methods=["GET"]),
-]
+def routes(prefix: str) -> list[BaseRoute]:
+    """The emulated API's routes under `prefix` (app.py passes REST_PREFIX)."""
+    return [
+        Route(f"{prefix}/login", login, methods=["POST"]),
+        Route(f"{prefix}/push/sendInstant", send_instant, methods=["POST"]),
+        Route(f"{prefix}/push/sendInstant", send_report, methods=["GET"]),
+    ]

@@ -1,26 +1,20 @@
 """The web inbox's routes: page shells (public) and the HTML fragments they load (admin)."""
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from sqlalchemy import Connection
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.staticfiles import StaticFiles
 
+from emulator import CONTROL_PREFIX
 from emulator.errors import BadRequest
-from emulator.queries import (
-    RequestFilters,
-    SendFilters,
-    count_sends,
-    list_requests,
-    list_sends,
-    send_detail,
-)
+from emulator.events import DELIVERY, PRUNE, REQUEST, RESET, SEND, SEND_STATUS
 from emulator.routes.deps import RuntimeDep
 from emulator.runtime import Runtime
+from emulator.storage.journal import RequestFilters, list_requests
+from emulator.storage.sends import SendFilters, count_sends, list_sends, send_detail
 from emulator.ui.html import Html
 from emulator.ui.inbox import (
     INBOX_LIMIT,
@@ -30,7 +24,7 @@ from emulator.ui.inbox import (
     inbox_fragment_url,
     inbox_list,
 )
-from emulator.ui.layout import SECURITY_HEADERS, STATIC, UI, page
+from emulator.ui.layout import FRAGMENTS, SECURITY_HEADERS, STATIC, UI, page
 from emulator.ui.requests_view import (
     REQUESTS_LIMIT,
     RequestsQuery,
@@ -44,17 +38,17 @@ STATIC_URL = STATIC
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 # Pages carry no recorded data when an admin token is set, so they are public; the
-# fragments (and every JSON route the script calls) are behind the token.
+# fragments (and every JSON route the script calls) are behind the token. Fragments sit
+# under the control prefix (app.py sets it); pages at their absolute paths, `/` among them.
 pages = APIRouter(include_in_schema=False)
-fragments = APIRouter(prefix=f"{UI}/fragments", include_in_schema=False)
+fragments = APIRouter(prefix=FRAGMENTS.removeprefix(CONTROL_PREFIX), include_in_schema=False)
 
 # Events after which each view re-reads its fragment.
-INBOX_EVENTS = "send,send.status,reset,prune"
-SEND_EVENTS = "send.status,delivery,reset,prune"
-REQUEST_EVENTS = "request,reset,prune"
+INBOX_EVENTS = ",".join([SEND, SEND_STATUS, RESET, PRUNE])
+SEND_EVENTS = ",".join([SEND_STATUS, DELIVERY, RESET, PRUNE])
+REQUEST_EVENTS = ",".join([REQUEST, RESET, PRUNE])
 
 Part = Literal["list", "body"]
-T = TypeVar("T")
 
 
 def static_files() -> StaticFiles:
@@ -63,17 +57,6 @@ def static_files() -> StaticFiles:
 
 def html(content: Html, status_code: int = 200) -> HTMLResponse:
     return HTMLResponse(content, status_code=status_code, headers=SECURITY_HEADERS)
-
-
-async def _read(runtime: Runtime, read: Callable[[Connection], T]) -> T:
-    """After earlier writes commit (read-your-writes), read off the event loop."""
-    await runtime.writer.barrier()
-
-    def run() -> T:
-        with runtime.engine.connect() as connection:
-            return read(connection)
-
-    return await run_in_threadpool(run)
 
 
 def _auth_required(runtime: Runtime) -> bool:
@@ -92,7 +75,7 @@ async def _inbox(runtime: Runtime, query: InboxQuery) -> tuple[Html, int]:
     def read(connection: Connection) -> tuple[Any, int]:
         return list_sends(connection, filters, None, INBOX_LIMIT), count_sends(connection, filters)
 
-    listing, total = await _read(runtime, read)
+    listing, total = await runtime.read(read)
     filtered = any(query.params().values())
     return inbox_list(listing, total, runtime.fixtures, filtered), 200
 
@@ -147,7 +130,7 @@ async def inbox_fragment(
 
 
 async def _send(request: Request, runtime: Runtime, key: str) -> tuple[Html, int]:
-    found = await _read(runtime, lambda c: send_detail(c, key))
+    found = await runtime.read(lambda c: send_detail(c, key))
     if found is None:
         return error_box(f"No send with tracking id or transaction id {key!r}."), 404
     return send_detail_body(found, runtime.fixtures, str(request.base_url)), 200
@@ -185,7 +168,7 @@ async def _requests(runtime: Runtime, query: RequestsQuery) -> tuple[Html, int]:
         filters = RequestFilters.from_query(query.params())
     except BadRequest as error:
         return error_box("; ".join(error.problems)), 400
-    listing = await _read(runtime, lambda c: list_requests(c, filters, None, REQUESTS_LIMIT))
+    listing = await runtime.read(lambda c: list_requests(c, filters, None, REQUESTS_LIMIT))
     return requests_list(listing.items, bool(query.status)), 200
 
 

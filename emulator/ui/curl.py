@@ -3,7 +3,7 @@
 import json
 import shlex
 
-from emulator.fixtures import FixtureSet
+from emulator.push.fixtures import FixtureSet
 
 
 def curl_command(base_url: str, body: str, api_user: str, fixtures: FixtureSet) -> str:

@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.fixtures import FixtureSet
-from emulator.queries import SEND_STATUSES, Page
+from emulator.push.fixtures import FixtureSet
+from emulator.storage.paging import Page
+from emulator.storage.sends import SEND_STATUSES
 from emulator.ui.html import Html, escape, join, render
-from emulator.ui.layout import UI, empty, option, status_badge, when, with_query
+from emulator.ui.layout import FRAGMENTS, UI, empty, option, status_badge, when, with_query
 
 # Sends shown at once; the inbox is a live view of what just happened, not an archive
 # (the JSON API pages through everything).
@@ -160,7 +161,7 @@ def inbox_body(query: InboxQuery, fixtures: FixtureSet, listing: Html) -> Html:
 
 
 def inbox_fragment_url(query: InboxQuery) -> str:
-    return with_query(f"{UI}/fragments/inbox", **query.params())
+    return with_query(f"{FRAGMENTS}/inbox", **query.params())
 
 
 def error_box(message: str) -> Html:

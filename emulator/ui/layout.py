@@ -4,11 +4,12 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from emulator import __version__
+from emulator import CONTROL_PREFIX, __version__
 from emulator.ui.html import Html, escape, join, render
 
-UI = "/_emulator/ui"
+UI = f"{CONTROL_PREFIX}/ui"
 STATIC = f"{UI}/static"
+FRAGMENTS = f"{UI}/fragments"
 
 # Captured data is untrusted, so the pages run no inline script or style at all and load
 # nothing from elsewhere, with one exception: a delivery's mediaUrl is what the device would

@@ -3,7 +3,7 @@
 from typing import Any
 from urllib.parse import urlsplit
 
-from emulator.fixtures import FixtureSet
+from emulator.push.fixtures import FixtureSet
 from emulator.ui.html import Html, image, link, render, web_url
 from emulator.ui.layout import when
 

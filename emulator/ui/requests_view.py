@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.ui.html import Html, join, render
-from emulator.ui.layout import UI, empty, http_status_class, option, when, with_query
+from emulator.ui.layout import FRAGMENTS, UI, empty, http_status_class, option, when, with_query
 
 REQUESTS_LIMIT = 200
 
@@ -107,4 +107,4 @@ def requests_body(query: RequestsQuery, listing: Html) -> Html:
 
 
 def requests_fragment_url(query: RequestsQuery) -> str:
-    return with_query(f"{UI}/fragments/requests", **query.params())
+    return with_query(f"{FRAGMENTS}/requests", **query.params())

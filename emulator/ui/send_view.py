@@ -3,11 +3,12 @@
 import json
 from typing import Any
 
-from emulator.fixtures import FixtureSet
+from emulator import CONTROL_PREFIX
+from emulator.push.fixtures import FixtureSet
 from emulator.ui.curl import curl_command
 from emulator.ui.html import Html, join, render
 from emulator.ui.inbox import applications, audience, send_title
-from emulator.ui.layout import UI, empty, status_badge, when, with_query
+from emulator.ui.layout import FRAGMENTS, UI, empty, status_badge, when, with_query
 from emulator.ui.preview import delivery_card
 
 # Previews rendered at once; a send to a large table is summarised rather than drawn whole.
@@ -75,7 +76,7 @@ def send_detail_body(send: dict[str, Any], fixtures: FixtureSet, base_url: str) 
                 '<a href="{href}">all of them as JSON</a>.</p>',
                 n=len(shown),
                 total=len(deliveries),
-                href=f"/_emulator/sends/{send['transactionId']}",
+                href=f"{CONTROL_PREFIX}/sends/{send['transactionId']}",
             )
             if len(deliveries) > len(shown)
             else Html(""),
@@ -170,4 +171,4 @@ def _raw_body(send: dict[str, Any]) -> str:
 
 
 def send_fragment_url(key: str) -> str:
-    return with_query(f"{UI}/fragments/sends/{key}")
+    return with_query(f"{FRAGMENTS}/sends/{key}")

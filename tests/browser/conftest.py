@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from tests.server import serving
+from tests.support.server import serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page

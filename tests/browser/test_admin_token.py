@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import ADMIN_TOKEN, Dialogs
-from tests.conftest import ANDROID_APP, DEMO
+from tests.support.demo import ANDROID_APP, DEMO
 
 pytestmark = pytest.mark.browser
 

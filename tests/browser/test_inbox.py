@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Dialogs
-from tests.conftest import ANDROID_APP, DEMO, IOS_APP, WEB_APP, WELCOME_TEMPLATE
+from tests.support.demo import ANDROID_APP, DEMO, IOS_APP, WEB_APP, WELCOME_TEMPLATE
 
 pytestmark = pytest.mark.browser
 

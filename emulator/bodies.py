@@ -1,0 +1,111 @@
+"""Request bodies as JSON and as models: every problem a 400 naming the field and the rule."""
+
+import re
+from typing import Any, TypeVar
+
+import orjson
+from pydantic import BaseModel, ValidationError
+
+from emulator.errors import BadRequest
+
+M = TypeVar("M", bound=BaseModel)
+
+# A body can break a rule a hundred thousand times; the first few say enough.
+MAX_PROBLEMS = 20
+
+# Pydantic's error types, said as the contract's rules (the rest keep pydantic's words).
+_RULES = {
+    "missing": "is required",
+    "extra_forbidden": "is not a known field",
+    "string_type": "must be a string",
+    "bool_type": "must be a boolean",
+    "int_type": "must be an integer",
+    "float_type": "must be a number",
+    "list_type": "must be an array",
+    "dict_type": "must be an object",
+    "model_type": "must be an object",
+    "model_attributes_type": "must be an object",
+    "too_short": "must not be empty",
+    "string_too_short": "must not be empty",
+    "string_too_long": "must be at most {max_length} characters",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}",
+    "greater_than": "must be above {gt}",
+    "literal_error": "must be one of {expected}",
+    "union_tag_invalid": "has the wrong type",
+}
+# A model-level check that names its one field first: 'status: is required for ...'.
+_NAMED = re.compile(r"^([A-Za-z]+): (.+)$")
+
+
+def parse_json_body(body: bytes) -> Any:
+    """JSON or a 400; orjson refuses invalid UTF-8 and nesting past 1024 levels by itself."""
+    if not body.strip():
+        raise BadRequest(["body: is required (a JSON object)"])
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise BadRequest([f"body: must be valid JSON in UTF-8 ({error})"]) from None
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """A pydantic location as a field path: multiLangContent.contents[0].language."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part in {"function-after", "list[any]", "dict[str,any]"} or "[" in str(part):
+            continue  # pydantic's union branch labels, not fields
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def describe_errors(
+    error: ValidationError, prefix: str = "", name_fields: bool = False
+) -> list[str]:
+    """One 'field: rule' line per problem, deduplicated, in pydantic's order, capped.
+
+    With `name_fields`, a model-level message that starts with a field name ('status: is
+    required ...') is filed under that field, as the fault rules' 400s are.
+    """
+    lines: dict[str, None] = {}
+    items = error.errors(include_url=False)
+    for item in items:
+        path = field_path(tuple(item["loc"]))
+        if prefix:
+            path = f"{prefix}.{path}" if path else prefix
+        if item["type"] in {"value_error", "assertion_error"}:
+            rule = str(item["msg"]).removeprefix("Value error, ")
+            if name_fields and (named := _NAMED.match(rule)) is not None:
+                path, rule = f"{path}.{named.group(1)}", named.group(2)
+        else:
+            template = _RULES.get(item["type"])
+            rule = template.format(**(item.get("ctx") or {})) if template else str(item["msg"])
+        lines[f"{path}: {rule}" if path else rule] = None
+        if len(lines) == MAX_PROBLEMS:
+            break
+    found = list(lines)
+    if len(items) > len(found) and len(found) == MAX_PROBLEMS:
+        found.append(f"... and {len(items) - MAX_PROBLEMS} more problems")
+    return found
+
+
+def validate(model: type[M], data: Any) -> M:
+    """Decoded JSON as `model`, or a 400 listing every broken rule."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise BadRequest(describe_errors(error)) from None
+
+
+def validate_json(model: type[M], body: bytes) -> M:
+    """A raw body as `model`: a missing or broken body is a 400 first, then the rules.
+
+    Validated from the JSON text, not the decoded value, so strict models take JSON's own
+    spellings (an ISO date string for a datetime field)."""
+    parse_json_body(body)
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as error:
+        raise BadRequest(describe_errors(error)) from None

@@ -1,0 +1,26 @@
+"""The `push-emulator` command: `serve`, `healthcheck`, and commands against a running server."""
+
+import argparse
+from collections.abc import Sequence
+
+from emulator import __version__
+from emulator.cli.remote import add_client_commands
+from emulator.cli.serve import add_serve_commands
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="push-emulator",
+        description="A local emulator of D·engage's push REST API.",
+    )
+    parser.add_argument("--version", action="version", version=f"push-emulator {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_serve_commands(commands)
+    add_client_commands(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.handler(args)
+    return result

@@ -1,0 +1,124 @@
+"""One delivery row per recipient: its language's content, personalised, and its outcome."""
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from emulator.fanout.audience import Recipient
+from emulator.fanout.personalise import (
+    CompiledContent,
+    Misses,
+    Template,
+    compile_content,
+    compile_text,
+)
+from emulator.storage.deliveries import DeliveryRow
+from emulator.storage.tables import DELIVERED, FAILED, UNREGISTERED
+
+# Content fields with a column of their own (title, message, target_url, media_url); every
+# other field goes to `extra`.
+_COLUMNS = ("title", "message", "targetUrl", "mediaUrl")
+
+
+@dataclass(frozen=True)
+class _Variant:
+    """The content one language gets, compiled: per recipient only the tags are rendered."""
+
+    language: str | None
+    columns: tuple[Template | None, ...]  # title, message, targetUrl, mediaUrl (None: absent)
+    extra: CompiledContent  # every other field
+    extra_json: str | None  # the extra fields' JSON when no tag is in them
+    warnings: list[str]
+
+    def render(self, contact: Mapping[str, Any], misses: Misses) -> tuple[Any, ...]:
+        """(title, message, target_url, media_url, extra JSON) for one recipient."""
+        columns = [_render(t, contact, misses) for t in self.columns]
+        extra = self.extra_json
+        if extra is None:
+            extra = orjson.dumps(self.extra.render(contact, misses)).decode()
+        return (*columns, extra)
+
+
+def _render(template: Template | None, contact: Mapping[str, Any], misses: Misses) -> str | None:
+    if template is None:
+        return None
+    if template.constant is not None:
+        return template.constant
+    return template.render(contact, misses)
+
+
+def _variant(language: str | None, fields: dict[str, Any], path: str) -> _Variant:
+    columns = tuple(
+        compile_text(fields[key], f"{path}.{key}") if isinstance(fields.get(key), str) else None
+        for key in _COLUMNS
+    )
+    extra = compile_content({k: v for k, v in fields.items() if k not in _COLUMNS}, path)
+    extra_json = orjson.dumps(extra.render({}, Misses())).decode() if extra.constant else None
+    warnings = [w for t in columns if t is not None for w in t.warnings] + extra.warnings
+    return _Variant(language, columns, extra, extra_json, warnings)
+
+
+@dataclass
+class SendContent:
+    """A stored send's content, compiled once so each recipient only renders."""
+
+    variants: dict[str, _Variant]  # casefolded language -> variant; "" for single content
+    default: _Variant
+    warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def compile(cls, content: dict[str, Any]) -> "SendContent":
+        if "multiLangContent" in content:
+            multi = content["multiLangContent"]
+            variants: dict[str, _Variant] = {}
+            for index, entry in enumerate(multi["contents"]):
+                fields = {k: v for k, v in entry.items() if k != "language"}
+                path = f"multiLangContent.contents[{index}]"
+                variants[entry["language"].casefold()] = _variant(entry["language"], fields, path)
+            default = variants[multi["defaultLanguage"].casefold()]
+        else:
+            # Single content: no language is chosen, so the delivery records none.
+            default = _variant(None, content["content"], "content")
+            variants = {}
+        warnings = list(dict.fromkeys(w for v in [default, *variants.values()] for w in v.warnings))
+        return cls(variants, default, warnings)
+
+    def for_language(self, language: str | None) -> _Variant:
+        """The device's language's entry (any case), else the default language's."""
+        if language is None or not self.variants:
+            return self.default
+        return self.variants.get(language.casefold(), self.default)
+
+
+def delivery_rows(
+    send_id: int,
+    content: SendContent,
+    recipients: Sequence[Recipient],
+    created_at: Any,
+    misses: Misses,
+) -> Iterator[DeliveryRow]:
+    """Rows in storage.deliveries.DELIVERY_COLUMNS order; `created_at` already in storage form."""
+    for recipient in recipients:
+        device = recipient.device
+        variant = content.for_language(device.language)
+        rendered = variant.render(recipient.contact, misses)
+        if device.status == "unregistered":
+            status, reason = FAILED, UNREGISTERED
+        else:
+            status, reason = DELIVERED, None
+        yield (
+            send_id,
+            device.token,
+            recipient.application.id.lower(),
+            recipient.application.platform,
+            device.contactKey,
+            variant.language,
+            device.deviceType,
+            device.browser,
+            *rendered,
+            status,
+            reason,
+            created_at,
+        )

@@ -1,0 +1,80 @@
+"""The inspection filters, declared once for the API, its docs, the client and the CLI."""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+# How a filter's value is read: an id (compared without case), text as given, a send status
+# (any case), an ISO 8601 time, a search text, an HTTP status or class.
+FilterKind = Literal["id", "text", "status", "time", "search", "http_status"]
+
+
+@dataclass(frozen=True)
+class Filter:
+    param: str  # the API's query parameter: what JSON clients and the docs spell
+    help: str
+    kind: FilterKind = "text"
+    cli_name: str | None = None  # the CLI flag's name, where the parameter's reads badly
+
+    @property
+    def keyword(self) -> str:
+        """The Python client's keyword: the parameter in snake_case."""
+        return re.sub(r"(?<!^)([A-Z])", r"_\1", self.param).lower()
+
+    @property
+    def flag(self) -> str:
+        return "--" + (self.cli_name or self.keyword.replace("_", "-"))
+
+
+SEND_FILTERS: tuple[Filter, ...] = (
+    Filter("trackingId", "a send's tracking id", "id"),
+    Filter("applicationId", "an application the send targets", "id"),
+    Filter("segmentId", "the send's segment", "id"),
+    Filter("tableId", "the send's contact table", "id"),
+    Filter("templateId", "a template the send used", "id"),
+    Filter("status", "Queued, Scheduled, Sending or Completed", "status"),
+    Filter("contactKey", "a recipient's contact key (matches the send's deliveries)"),
+    Filter("token", "a recipient's device token (matches the send's deliveries)"),
+    Filter("apiUser", "the API user that sent it"),
+    Filter("q", "text in a title or message", "search", cli_name="text"),
+    Filter("since", "received at or after (ISO 8601, UTC)", "time"),
+    Filter("until", "received before (ISO 8601, UTC)", "time"),
+)
+
+REQUEST_FILTERS: tuple[Filter, ...] = (
+    Filter("status", "an HTTP status (429) or a class (4xx)", "http_status"),
+    Filter("path", "a request path, e.g. /rest/push/sendInstant"),
+    Filter("apiUser", "the API user named"),
+    Filter("since", "received at or after (ISO 8601, UTC)", "time"),
+)
+
+PAGE_PARAMS: tuple[Filter, ...] = (
+    Filter("limit", "at most this many items (1 to 500; default 50)"),
+    Filter("cursor", "the nextCursor of the previous page"),
+)
+
+WAIT_PARAMS: tuple[Filter, ...] = (
+    Filter("count", "how many matching sends to wait for (default 1)"),
+    Filter("timeout", "seconds to wait, at most 120 (default 10)"),
+)
+
+
+def keyword_params(*groups: Iterable[Filter]) -> dict[str, str]:
+    """Client keyword -> query parameter, for the groups given."""
+    return {f.keyword: f.param for group in groups for f in group}
+
+
+def openapi_parameters(*groups: Iterable[Filter]) -> list[dict[str, Any]]:
+    """The groups as OpenAPI query parameters, for routes that read the query themselves."""
+    return [
+        {
+            "name": f.param,
+            "in": "query",
+            "required": False,
+            "description": f.help,
+            "schema": {"type": "string"},
+        }
+        for group in groups
+        for f in group
+    ]

@@ -1,0 +1,227 @@
+"""Fixture files: the API users, applications, templates, audiences and devices a server knows."""
+
+import ipaddress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import orjson
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from emulator.bodies import describe_errors
+from emulator.push.contract import Content, Guid, MultiLangContent
+
+
+class FixtureError(ValueError):
+    """A fixture that cannot be used; the message names the file, the record and the field."""
+
+
+def _check_network(value: str) -> str:
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise ValueError("must be an IP address or CIDR network") from None
+    return value
+
+
+class FixtureModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class RateLimitFixture(FixtureModel):
+    capacity: Annotated[int, Field(ge=1)]
+    refillPerSecond: Annotated[float, Field(ge=0)]
+
+
+class ApiUser(FixtureModel):
+    userkey: Annotated[str, Field(min_length=1)]
+    password: Annotated[str, Field(min_length=1)]
+    permissions: list[str] = Field(default_factory=list)
+    tokens: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    allowedIps: list[Annotated[str, AfterValidator(_check_network)]] | None = None
+    rateLimit: RateLimitFixture | None = None
+
+    def allows_ip(self, ip: str) -> bool:
+        if self.allowedIps is None:
+            return True
+        try:
+            address = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+        return any(address in ipaddress.ip_network(n, strict=False) for n in self.allowedIps)
+
+
+class Application(FixtureModel):
+    id: Guid
+    name: str
+    platform: Literal["android", "ios", "web"]
+
+
+class Template(FixtureModel):
+    id: Guid
+    name: str
+    content: Content | None = None
+    multiLangContent: MultiLangContent | None = None
+
+    @model_validator(mode="after")
+    def _one_content(self) -> "Template":
+        if (self.content is None) == (self.multiLangContent is None):
+            raise ValueError("needs exactly one of content and multiLangContent")
+        entries = [self.content] if self.content else list(self.multiLangContent.contents)  # type: ignore[union-attr]
+        if any(entry.templateId for entry in entries if entry is not None):
+            raise ValueError("a template's content cannot itself name a templateId")
+        return self
+
+
+class Contact(BaseModel):
+    """A contact row: `contactKey` plus any fields personalisation can read."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    contactKey: Annotated[str, Field(min_length=1)]
+
+    def fields(self) -> dict[str, Any]:
+        return self.model_dump()
+
+
+class Table(FixtureModel):
+    id: Guid
+    name: str
+    contacts: list[Contact] = Field(default_factory=list)
+
+
+class Segment(FixtureModel):
+    id: Guid
+    name: str
+    tableId: Guid
+    contactKeys: list[str] = Field(default_factory=list)
+
+
+class Device(FixtureModel):
+    token: Annotated[str, Field(min_length=1)]
+    applicationId: Guid
+    contactKey: str | None = None
+    language: str | None = None
+    engaged: bool = False
+    deviceType: str | None = None
+    browser: str | None = None
+    status: Literal["active", "unregistered"] = "active"
+
+
+# File name -> record model, in load order.
+FILES: dict[str, type[BaseModel]] = {
+    "api_users": ApiUser,
+    "applications": Application,
+    "templates": Template,
+    "tables": Table,
+    "segments": Segment,
+    "devices": Device,
+}
+
+
+@dataclass
+class FixtureSet:
+    """Loaded fixtures, indexed the way the send path looks them up."""
+
+    api_users: list[ApiUser] = field(default_factory=list)
+    applications: list[Application] = field(default_factory=list)
+    templates: list[Template] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    segments: list[Segment] = field(default_factory=list)
+    devices: list[Device] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.users_by_key = {u.userkey: u for u in self.api_users}
+        self.static_tokens = {t: u for u in self.api_users for t in u.tokens}
+        self.applications_by_id = {a.id.lower(): a for a in self.applications}
+        self.templates_by_id = {t.id.lower(): t for t in self.templates}
+        self.tables_by_id = {t.id.lower(): t for t in self.tables}
+        self.segments_by_id = {s.id.lower(): s for s in self.segments}
+
+    def to_json(self) -> dict[str, list[dict[str, Any]]]:
+        """The fixture format again: what PUT /_emulator/fixtures takes back."""
+        return {
+            name: [r.model_dump(mode="json", exclude_none=True) for r in getattr(self, name)]
+            for name in FILES
+        }
+
+
+def _record_label(index: int, raw: Any) -> str:
+    if isinstance(raw, dict):
+        for key in ("id", "userkey", "token", "contactKey"):
+            if isinstance(raw.get(key), str):
+                return f"record {index} ({key} {raw[key]!r})"
+    return f"record {index}"
+
+
+def parse_fixtures(data: dict[str, Any], source: str) -> FixtureSet:
+    """Validate fixture data shaped as {file name: [records]}; all or nothing."""
+    unknown = sorted(set(data) - set(FILES))
+    if unknown:
+        raise FixtureError(f"{source}: unknown fixture file(s) {', '.join(unknown)}")
+    parsed: dict[str, list[Any]] = {}
+    for name, model in FILES.items():
+        records = data.get(name, [])
+        where = f"{source}/{name}.json"
+        if not isinstance(records, list):
+            raise FixtureError(f"{where}: must be a JSON array of records")
+        parsed[name] = []
+        for index, raw in enumerate(records):
+            try:
+                parsed[name].append(model.model_validate(raw))
+            except ValidationError as error:
+                problems = "; ".join(describe_errors(error))
+                raise FixtureError(f"{where}: {_record_label(index, raw)}: {problems}") from None
+    fixtures = FixtureSet(**parsed)
+    _check_references(fixtures, source)
+    return fixtures
+
+
+def _check_references(fixtures: FixtureSet, source: str) -> None:
+    def unique(name: str, keys: list[str], what: str) -> None:
+        seen: set[str] = set()
+        for index, key in enumerate(keys):
+            if key.lower() in seen:
+                raise FixtureError(f"{source}/{name}.json: record {index}: {what} {key!r} repeats")
+            seen.add(key.lower())
+
+    unique("api_users", [u.userkey for u in fixtures.api_users], "userkey")
+    unique("api_users", [t for u in fixtures.api_users for t in u.tokens], "token")
+    unique("applications", [a.id for a in fixtures.applications], "id")
+    unique("templates", [t.id for t in fixtures.templates], "id")
+    unique("tables", [t.id for t in fixtures.tables], "id")
+    unique("segments", [s.id for s in fixtures.segments], "id")
+    unique("devices", [f"{d.applicationId}/{d.token}" for d in fixtures.devices], "token")
+    for index, segment in enumerate(fixtures.segments):
+        table = fixtures.tables_by_id.get(segment.tableId.lower())
+        where = f"{source}/segments.json: record {index} (id {segment.id!r})"
+        if table is None:
+            raise FixtureError(f"{where}: tableId: no table {segment.tableId!r} in tables.json")
+        keys = {c.contactKey for c in table.contacts}
+        missing = [k for k in segment.contactKeys if k not in keys]
+        if missing:
+            raise FixtureError(f"{where}: contactKeys: {missing[0]!r} is not in table {table.id!r}")
+    for index, device in enumerate(fixtures.devices):
+        if device.applicationId.lower() not in fixtures.applications_by_id:
+            raise FixtureError(
+                f"{source}/devices.json: record {index} (token {device.token!r}): applicationId: "
+                f"no application {device.applicationId!r} in applications.json"
+            )
+
+
+def load_fixtures(folder: Path) -> FixtureSet:
+    """Read a fixtures folder; a missing file is an empty list, a missing folder an error."""
+    if not folder.is_dir():
+        raise FixtureError(f"{folder}: fixtures folder not found")
+    data: dict[str, Any] = {}
+    for name in FILES:
+        path = folder / f"{name}.json"
+        if not path.exists():
+            continue
+        try:
+            data[name] = orjson.loads(path.read_bytes())
+        except orjson.JSONDecodeError as error:
+            raise FixtureError(f"{path}: not valid JSON ({error})") from None
+        except OSError as error:
+            raise FixtureError(f"{path}: cannot be read ({error.strerror})") from None
+    return parse_fixtures(data, str(folder))

@@ -1,0 +1,102 @@
+"""The delivery report of a completed send, for one application, shaped as the real one."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from emulator.errors import BadRequest, NotFound
+from emulator.push.contract import is_guid
+from emulator.storage.deliveries import report_rows
+from emulator.storage.tables import COMPLETED, DELIVERED, FAILED, UNREGISTERED
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    tracking_id: str
+    application_id: str
+
+
+def parse_report_query(params: Mapping[str, str]) -> ReportQuery:
+    """Both query parameters are required GUIDs; every problem is named in one 400."""
+    problems: list[str] = []
+    values: dict[str, str] = {}
+    for name in ("trackingId", "applicationId"):
+        value = params.get(name)
+        if value is None or not value.strip():
+            problems.append(f"{name}: is required (a query parameter)")
+        elif not is_guid(value.strip()):
+            problems.append(f"{name}: must be a GUID (8-4-4-4-12 hexadecimal digits)")
+        else:
+            values[name] = value.strip().lower()
+    if problems:
+        raise BadRequest(problems)
+    return ReportQuery(values["trackingId"], values["applicationId"])
+
+
+def _timestamp(value: datetime) -> str:
+    # The real format is unknown [guess]: ISO 8601 in UTC with milliseconds and a Z.
+    return (
+        value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    )
+
+
+def _items(groups: dict[str, list[int]]) -> list[dict[str, Any]]:
+    return [
+        {"itemName": name, "deliveredCount": delivered, "openCount": opened}
+        for name, (delivered, opened) in sorted(groups.items())
+    ]
+
+
+def delivery_report(engine: Engine, query: ReportQuery) -> dict[str, Any]:
+    """The report's `data`; 404 while the send is unknown or not yet completed.
+
+    A trackingId may be reused by a caller (it is theirs to give): the latest send carrying
+    it is reported [guess].
+    """
+    found = report_rows(engine, query.tracking_id, query.application_id)
+    send = found.send
+    if send is None:
+        raise NotFound(f"No send with trackingId {query.tracking_id!r}.")
+    if send.status != COMPLETED:
+        raise NotFound(
+            f"No delivery report yet: the send with trackingId {query.tracking_id!r} is "
+            f"{send.status}."
+        )
+    rows = found.groups
+    delivered = opens = bounces = errors = 0
+    reasons: set[str] = set()
+    browsers: dict[str, list[int]] = {}
+    device_types: dict[str, list[int]] = {}
+    for row in rows:
+        count = int(row.n)
+        is_delivered = row.status == DELIVERED
+        was_opened = bool(row.opened) and is_delivered
+        if is_delivered:
+            delivered += count
+        elif row.status == FAILED and row.reason == UNREGISTERED:
+            bounces += count  # an unregistered token bounces, as on the real service
+        else:
+            errors += count
+            reasons.add(row.reason or row.status)
+        if was_opened:
+            opens += count
+        for groups, name in ((browsers, row.browser), (device_types, row.device_type)):
+            if name is None:
+                continue
+            counts = groups.setdefault(name, [0, 0])
+            counts[0] += count if is_delivered else 0
+            counts[1] += count if was_opened else 0
+    return {
+        "status": send.status,
+        "createdAt": _timestamp(send.received_at),
+        "totalDeliveredCount": delivered,
+        "totalOpenCount": opens,
+        "totalBounceCount": bounces,
+        "totalErrorCount": errors,
+        "errorMessage": "; ".join(sorted(reasons)) if reasons else None,
+        "browsers": _items(browsers),
+        "deviceTypes": _items(device_types),
+    }

@@ -1,0 +1,171 @@
+"""/_emulator routes for how the emulated service behaves: faults, rate limits, clock, seed."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from emulator.bodies import parse_json_body, validate_json
+from emulator.errors import BadRequest
+from emulator.faults import FaultRuleError, parse_rules
+from emulator.push.ratelimit import BucketConfig
+from emulator.routes.deps import RuntimeDep
+from emulator.runtime import Runtime
+from emulator.web import JsonResponse
+
+router = APIRouter(tags=["behaviour"])
+
+# A hundred years either way: far enough for any test, near enough for datetime.
+MAX_CLOCK_SECONDS = 100 * 365 * 86400
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+# Fault rules ----------------------------------------------------------------------------
+
+
+@router.get("/faults")
+async def get_faults(runtime: RuntimeDep) -> JsonResponse:
+    """The rules in force, each with how often it fired and what is left of its trigger."""
+    return JsonResponse(runtime.faults.status())
+
+
+@router.put("/faults")
+async def put_faults(request: Request, runtime: RuntimeDep) -> JsonResponse:
+    """Replace every rule (counters and TTLs start again); an empty array turns faults off."""
+    try:
+        rules = parse_rules(parse_json_body(await request.body()))
+    except FaultRuleError as error:
+        raise BadRequest(error.problems) from None
+    runtime.faults.replace(rules)
+    return JsonResponse(runtime.faults.status())
+
+
+@router.delete("/faults")
+async def delete_faults(runtime: RuntimeDep) -> JsonResponse:
+    runtime.faults.clear()
+    return JsonResponse([])
+
+
+# Rate limits ----------------------------------------------------------------------------
+
+
+class Bucket(_Body):
+    capacity: Annotated[int, Field(ge=1, le=1_000_000)]
+    refillPerSecond: Annotated[float, Field(ge=0, le=1_000_000)]
+
+
+class RateLimits(_Body):
+    default: Bucket | None = None
+    users: Annotated[
+        dict[Annotated[str, Field(min_length=1)], Bucket], Field(max_length=10_000)
+    ] = Field(default_factory=dict)
+
+
+def _bucket(config: BucketConfig) -> dict[str, Any]:
+    return {"capacity": config.capacity, "refillPerSecond": config.refill_per_second}
+
+
+def _rate_limits(runtime: Runtime) -> dict[str, Any]:
+    limiter = runtime.limiter
+    users = {user: _bucket(config) for user, config in sorted(limiter.overrides.items())}
+    return {"default": _bucket(limiter.default), "users": users}
+
+
+@router.get("/rate-limits")
+async def get_rate_limits(runtime: RuntimeDep) -> JsonResponse:
+    return JsonResponse(_rate_limits(runtime))
+
+
+@router.put("/rate-limits")
+async def put_rate_limits(request: Request, runtime: RuntimeDep) -> JsonResponse:
+    """Replace the per-user buckets (and the default, if given); every bucket restarts full."""
+    body = validate_json(RateLimits, await request.body())
+    default = runtime.limiter.default
+    if body.default is not None:
+        default = BucketConfig(body.default.capacity, body.default.refillPerSecond)
+    users = {k: BucketConfig(v.capacity, v.refillPerSecond) for k, v in body.users.items()}
+    runtime.limiter.configure(default, users)
+    return JsonResponse(_rate_limits(runtime))
+
+
+# The clock ------------------------------------------------------------------------------
+
+
+class ClockSetting(_Body):
+    mode: Literal["real", "frozen", "offset"]
+    at: datetime | None = None
+    offsetSeconds: Annotated[float, Field(ge=-MAX_CLOCK_SECONDS, le=MAX_CLOCK_SECONDS)] | None = (
+        None
+    )
+
+    @model_validator(mode="after")
+    def _fields_fit_mode(self) -> "ClockSetting":
+        if self.at is not None and self.mode != "frozen":
+            raise ValueError("at: only goes with mode 'frozen'")
+        if (self.offsetSeconds is not None) != (self.mode == "offset"):
+            raise ValueError("offsetSeconds: is required with mode 'offset', and only there")
+        return self
+
+
+class ClockAdvance(_Body):
+    seconds: Annotated[float, Field(ge=0, le=MAX_CLOCK_SECONDS)]
+
+
+def _clock(runtime: Runtime) -> dict[str, Any]:
+    clock = runtime.clock
+    return {
+        "mode": clock.mode,
+        "now": clock.now().isoformat(),
+        "offsetSeconds": clock.offset_seconds,
+    }
+
+
+@router.get("/clock")
+async def get_clock(runtime: RuntimeDep) -> JsonResponse:
+    return JsonResponse(_clock(runtime))
+
+
+@router.put("/clock")
+async def put_clock(request: Request, runtime: RuntimeDep) -> JsonResponse:
+    """Real time, frozen at `at` (default: now; no zone means UTC), or `offsetSeconds` ahead."""
+    body = validate_json(ClockSetting, await request.body())
+    if body.mode == "real":
+        runtime.clock.set_real()
+    elif body.mode == "frozen":
+        at = body.at or runtime.clock.now()
+        runtime.clock.freeze(at if at.tzinfo is not None else at.replace(tzinfo=UTC))
+    else:
+        runtime.clock.set_offset(body.offsetSeconds or 0.0)
+    return JsonResponse(_clock(runtime))
+
+
+@router.post("/clock/advance")
+async def advance_clock(request: Request, runtime: RuntimeDep) -> JsonResponse:
+    """Move time forward; listeners (the scheduler) hear of it at once."""
+    body = validate_json(ClockAdvance, await request.body())
+    runtime.clock.advance(body.seconds)
+    return JsonResponse(_clock(runtime))
+
+
+# The seed -------------------------------------------------------------------------------
+
+
+class SeedSetting(_Body):
+    seed: int | None
+
+
+@router.get("/seed")
+async def get_seed(runtime: RuntimeDep) -> JsonResponse:
+    return JsonResponse({"seed": runtime.ids.seed})
+
+
+@router.put("/seed")
+async def put_seed(request: Request, runtime: RuntimeDep) -> JsonResponse:
+    """Restart generated ids and tokens from `seed`; null goes back to random ones."""
+    body = validate_json(SeedSetting, await request.body())
+    runtime.ids.reseed(body.seed)
+    return JsonResponse({"seed": runtime.ids.seed})

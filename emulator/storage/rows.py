@@ -1,0 +1,71 @@
+"""Storage writes on the hot path: rows straight to SQLite in the formats the models read back."""
+
+import sqlite3
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Table
+from sqlmodel import SQLModel
+
+from emulator.storage.tables import Send
+
+# How SQLAlchemy's SQLite DateTime stores a value, and binds one to compare against: UTC, no
+# offset, microseconds. A raw insert must match it to the character, or `>=` misses rows.
+SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def sql_datetime(value: datetime) -> str:
+    return value.astimezone(UTC).strftime(SQLITE_DATETIME)
+
+
+def to_sql(value: Any) -> Any:
+    """A Python value as the models' column types store it (JSON as text, UTC datetimes)."""
+    if isinstance(value, datetime):
+        return sql_datetime(value)
+    if isinstance(value, dict | list):
+        return orjson.dumps(value).decode()
+    return value
+
+
+@cache
+def insert_sql(model: type[SQLModel], columns: tuple[str, ...], or_ignore: bool = False) -> str:
+    """`INSERT [OR IGNORE] INTO <table> (<columns>) VALUES (?, ...)` for a model's table."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    names = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    verb = "INSERT OR IGNORE" if or_ignore else "INSERT"
+    # Names come from our own table metadata, never from input; values are bound.
+    return f"{verb} INTO {table.name} ({names}) VALUES ({marks})"
+
+
+def raw_connection(connection: Connection) -> sqlite3.Connection:
+    """The DB-API connection under a SQLAlchemy one, inside the same transaction."""
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    return driver
+
+
+def insert_row(connection: Connection, model: type[SQLModel], row: dict[str, Any]) -> int:
+    """Insert one row and return its id. Plain sqlite3: the ORM's per-row cost here would be
+    paid on the event loop, once per accepted send."""
+    columns = tuple(row)
+    cursor = raw_connection(connection).execute(
+        insert_sql(model, columns), [to_sql(row[c]) for c in columns]
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def insert_rows(connection: Connection, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+    """Insert rows of one shape with a single executemany."""
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    raw_connection(connection).executemany(
+        insert_sql(model, columns), [[to_sql(r[c]) for c in columns] for r in rows]
+    )
+
+
+def insert_send(connection: Connection, row: dict[str, Any]) -> int:
+    return insert_row(connection, Send, row)

@@ -1,0 +1,106 @@
+"""The SQLite tables: accepted sends, their deliveries, the request journal, and schema meta."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# Bump when a table changes shape; a database of another version stops start-up.
+SCHEMA_VERSION = 1
+
+# Send statuses, in the order a send moves through them.
+QUEUED, SCHEDULED, SENDING, COMPLETED = "Queued", "Scheduled", "Sending", "Completed"
+# Delivery statuses, and the reason a failed delivery gives.
+DELIVERED, FAILED = "Delivered", "Failed"
+UNREGISTERED = "Unregistered"
+
+
+class Meta(SQLModel, table=True):
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class Send(SQLModel, table=True):
+    """One accepted SendInstantPush call, with its request verbatim and the answer it got."""
+
+    __table_args__ = (Index("ix_send_status_schedule", "status", "schedule_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tracking_id: str = Field(index=True)
+    # Not unique: a seeded run repeats its ids, and may run again over a kept database.
+    transaction_id: str = Field(index=True)
+    status: str
+    received_at: datetime = Field(index=True)
+    updated_at: datetime
+    api_user: str = Field(index=True)
+    client_ip: str
+    request_body: str
+    application_ids: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    all_applications: bool = False
+    segment_id: str | None = None
+    table_id: str | None = None
+    template_ids: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    schedule_at: datetime | None = None
+    use_only_engaged: bool = False
+    # The content as resolved at send time (templates copied in), so fixture edits later
+    # never rewrite what was sent: {"content": {...}} or {"multiLangContent": {...}}.
+    content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    warnings: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    response_body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    delivery_count: int = 0
+    completed_at: datetime | None = None
+
+
+class Delivery(SQLModel, table=True):
+    """What one device would show for one send."""
+
+    __table_args__ = (UniqueConstraint("send_id", "application_id", "token"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    send_id: int = Field(foreign_key="send.id", index=True)
+    token: str = Field(index=True)
+    application_id: str
+    platform: str
+    contact_key: str | None = Field(default=None, index=True)
+    language: str | None = None
+    device_type: str | None = None
+    browser: str | None = None
+    title: str | None = None
+    message: str | None = None
+    target_url: str | None = None
+    media_url: str | None = None
+    extra: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    status: str
+    reason: str | None = None
+    created_at: datetime
+    opened_at: datetime | None = None
+    clicked_at: datetime | None = None
+
+
+class JournalEntry(SQLModel, table=True):
+    """One request under /rest, accepted or refused, with secrets masked."""
+
+    __tablename__ = "journal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    received_at: datetime = Field(index=True)
+    method: str
+    path: str
+    query: str
+    status: int = Field(index=True)
+    api_user: str | None = None
+    client_ip: str
+    latency_ms: float
+    headers: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    body: str
+    body_truncated: bool = False
+    error: str | None = None
+    tracking_id: str | None = None
+    fault: str | None = None
+
+
+# The tables as SQLAlchemy Core sees them: every query in storage/ is written against these.
+sends = Send.__table__  # type: ignore[attr-defined]
+deliveries = Delivery.__table__  # type: ignore[attr-defined]
+journal = JournalEntry.__table__  # type: ignore[attr-defined]

@@ -1,0 +1,160 @@
+"""Personalisation tags: each form, its fallbacks, unknown tags kept verbatim, nothing evaluated."""
+
+from typing import Any
+
+import pytest
+
+from emulator.fanout.personalise import Misses, compile_content, compile_text
+
+ADA = {"contactKey": "c-001", "first_name": "Ada", "city": "London"}
+
+
+def render(source: str, contact: dict[str, Any], misses: Misses | None = None) -> str:
+    return compile_text(source, "title").render(contact, misses or Misses())
+
+
+def test_an_output_tag_writes_the_contacts_field() -> None:
+    assert render("Hi {%= $Contact.first_name %}!", ADA) == "Hi Ada!"
+
+
+def test_whitespace_inside_a_tag_does_not_matter() -> None:
+    assert render("{%=$Contact.first_name%}/{%=   $Contact.city   %}", ADA) == "Ada/London"
+
+
+def test_a_missing_field_renders_empty_and_is_counted_once_per_recipient() -> None:
+    misses = Misses()
+    assert render("Hi {%= $Contact.first_name %}!", {"contactKey": "c-011"}, misses) == "Hi !"
+    assert render("Hi {%= $Contact.first_name %}!", {}, misses) == "Hi !"
+    assert render("Hi {%= $Contact.first_name %}!", ADA, misses) == "Hi Ada!"
+    assert misses.warnings(3) == [
+        "title: 2 of 3 recipient(s) have no $Contact.first_name; it rendered empty"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source", "contact", "expected"),
+    [
+        ("{%= $Contact.first_name || 'friend' %}", ADA, "Ada"),
+        ("{%= $Contact.first_name || 'friend' %}", {}, "friend"),
+        ('{%= $Contact.first_name || "friend" %}', {}, "friend"),
+        ("{%= $Contact.first_name || '' %}", {}, ""),
+        ("{%= $Contact.first_name || 'friend' %}", {"first_name": ""}, "friend"),
+        ("{%= $Contact.first_name || 'friend' %}", {"first_name": None}, "friend"),
+    ],
+)
+def test_the_fallback_form(source: str, contact: dict[str, Any], expected: str) -> None:
+    misses = Misses()
+    assert render(source, contact, misses) == expected
+    assert misses.warnings(1) == []  # a fallback is the author handling the missing field
+
+
+@pytest.mark.parametrize(
+    ("contact", "expected"),
+    [
+        (ADA, "Ada, your basket"),
+        ({}, "Your basket"),
+        ({"first_name": ""}, "Your basket"),
+        ({"first_name": None}, "Your basket"),
+        ({"first_name": False}, "Your basket"),
+    ],
+)
+def test_if_else(contact: dict[str, Any], expected: str) -> None:
+    source = (
+        "{% if ($Contact.first_name) { %}{%= $Contact.first_name %}, your"
+        "{% } else { %}Your{% } %} basket"
+    )
+    misses = Misses()
+    assert render(source, contact, misses) == expected
+    assert misses.warnings(1) == []  # the field is only read on the branch that has it
+
+
+def test_if_without_else() -> None:
+    source = "Sale{% if ($Contact.city) { %} in {%= $Contact.city %}{% } %}!"
+    assert render(source, ADA) == "Sale in London!"
+    assert render(source, {}) == "Sale!"
+
+
+def test_nested_ifs() -> None:
+    source = (
+        "{% if ($Contact.a) { %}{% if ($Contact.b) { %}AB{% } else { %}A{% } %}"
+        "{% } else { %}none{% } %}"
+    )
+    assert [render(source, c) for c in ({}, {"a": 1}, {"a": 1, "b": "x"})] == ["none", "A", "AB"]
+
+
+def test_values_that_are_not_strings_render_as_json() -> None:
+    contact = {"points": 120, "vip": True, "ratio": 0.5}
+    source = "{%= $Contact.points %} {%= $Contact.vip %} {%= $Contact.ratio %}"
+    assert render(source, contact) == "120 true 0.5"
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "{% alert(1) %}",
+        "{%= $Contact.points + 1 %}",
+        "{%= $Contact.first_name.toUpperCase() %}",
+        "{% if ($Contact.a == 'x') { %}",
+        "{%= $Order.total %}",
+        "{%= __import__('os').system('true') %}",
+    ],
+)
+def test_anything_else_stays_verbatim_with_a_warning(tag: str) -> None:
+    template = compile_text(f"before {tag} after", "message")
+    assert template.render({"a": "x", "points": 1}, Misses()) == f"before {tag} after"
+    assert template.warnings == (
+        f"message: {tag!r} is not a personalisation tag the emulator understands; "
+        "it was kept verbatim",
+    )
+
+
+def test_an_if_without_its_end_stays_verbatim_with_a_warning() -> None:
+    template = compile_text("{% if ($Contact.a) { %}A", "title")
+    assert template.render({"a": 1}, Misses()) == "{% if ($Contact.a) { %}A"
+    assert template.warnings == (
+        "title: '{% if ($Contact.a) { %}' has no matching {% } %}; it was kept verbatim",
+    )
+
+
+def test_a_stray_else_or_end_stays_verbatim_with_a_warning() -> None:
+    template = compile_text("x {% } else { %} y {% } %}", "title")
+    assert template.render({}, Misses()) == "x {% } else { %} y {% } %}"
+    assert len(template.warnings) == 2
+
+
+def test_a_repeated_unknown_tag_is_warned_about_once() -> None:
+    template = compile_text("{% x %} and {% x %}", "title")
+    assert len(template.warnings) == 1
+
+
+def test_text_without_tags_is_a_constant() -> None:
+    assert compile_text("Plain {text} 100%", "title").constant == "Plain {text} 100%"
+    assert compile_text("{% junk %}", "title").constant == "{% junk %}"
+    assert compile_text("{%= $Contact.a %}", "title").constant is None
+
+
+def test_content_renders_every_string_inside_it_and_names_paths_in_warnings() -> None:
+    compiled = compile_content(
+        {
+            "title": "Hi {%= $Contact.first_name %}",
+            "badgeCount": 2,
+            "customParams": {"city": "{%= $Contact.city %}", "list": ["{%= $Contact.zip %}"]},
+            "subTitle": "{% nope %}",
+        },
+        "content",
+    )
+    assert not compiled.constant
+    assert compiled.warnings == [
+        "content.subTitle: '{% nope %}' is not a personalisation tag the emulator "
+        "understands; it was kept verbatim"
+    ]
+    misses = Misses()
+    assert compiled.render(ADA, misses) == {
+        "title": "Hi Ada",
+        "badgeCount": 2,
+        "customParams": {"city": "London", "list": [""]},
+        "subTitle": "{% nope %}",
+    }
+    assert misses.warnings(1) == [
+        "content.customParams.list[0]: 1 of 1 recipient(s) have no $Contact.zip; it rendered empty"
+    ]

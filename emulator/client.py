@@ -49,6 +49,16 @@ class SendItem(TypedDict):
     warnings: list[str]
     response: dict[str, Any]
     deliveryCount: int
+    kind: str  # "instant" or "transactional"
+    # SendTransactionalPush's own (null or empty on an instant send):
+    contactKey: str | None
+    traceId: str | None
+    tags: list[str]
+    targets: list[dict[str, Any]] | None  # the devices chosen at acceptance
+    current: dict[str, Any] | None  # the $Current values it rendered with
+    language: str | None
+    inboxParams: dict[str, Any] | None
+    fallbackChannel: dict[str, Any] | None
 
 
 class DeliveryItem(TypedDict):
@@ -99,6 +109,7 @@ class RequestItem(TypedDict):
     error: str | None
     trackingId: str | None
     fault: str | None
+    repeatOf: str | None  # a repeated traceId: the transactionId answered again
 
 
 class EmulatorError(RuntimeError):

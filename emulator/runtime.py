@@ -14,9 +14,10 @@ from emulator.fanout.dispatcher import Dispatcher
 from emulator.faults import FaultBook, load_fault_file
 from emulator.ids import IdGenerator
 from emulator.push.accept import SendContext
-from emulator.push.auth import TokenStore
+from emulator.push.auth import TRANSACTIONAL_CALL, TokenStore, bucket_key
 from emulator.push.fixtures import FixtureSet, load_fixtures
 from emulator.push.ratelimit import BucketConfig, RateLimiter
+from emulator.push.transactional import TraceLocks
 from emulator.settings import Settings
 from emulator.storage.db import open_database
 from emulator.storage.writer import Writer
@@ -25,11 +26,16 @@ T = TypeVar("T")
 
 
 def _bucket_overrides(fixtures: FixtureSet) -> dict[str, BucketConfig]:
-    return {
-        user.userkey: BucketConfig(user.rateLimit.capacity, user.rateLimit.refillPerSecond)
-        for user in fixtures.api_users
-        if user.rateLimit is not None
-    }
+    overrides: dict[str, BucketConfig] = {}
+    for user in fixtures.api_users:
+        if user.rateLimit is not None:
+            limit = user.rateLimit
+            overrides[user.userkey] = BucketConfig(limit.capacity, limit.refillPerSecond)
+        if user.transactionalRateLimit is not None:
+            limit = user.transactionalRateLimit
+            key = bucket_key(user, TRANSACTIONAL_CALL)
+            overrides[key] = BucketConfig(limit.capacity, limit.refillPerSecond)
+    return overrides
 
 
 @dataclass
@@ -44,6 +50,7 @@ class Runtime:
     ids: IdGenerator = field(default_factory=IdGenerator)
     events: EventBus = field(default_factory=EventBus)
     audiences: AudienceIndexes = field(default_factory=AudienceIndexes)
+    trace_locks: TraceLocks = field(default_factory=TraceLocks)
     tokens: TokenStore = field(init=False)
     limiter: RateLimiter = field(init=False)
     dispatcher: Dispatcher = field(init=False)  # started and stopped by the app's lifespan
@@ -104,6 +111,7 @@ class Runtime:
             tracking_id=self.ids.uuid4(),
             transaction_id=self.ids.uuid4(),
             content_type=content_type,
+            new_id=self.ids.uuid4,
         )
 
     def default_bucket(self) -> BucketConfig:

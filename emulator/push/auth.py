@@ -4,11 +4,53 @@ import threading
 from dataclasses import dataclass
 
 from emulator.clock import Clock
-from emulator.errors import Forbidden, IpNotAllowed, NotAuthenticated
+from emulator.errors import (
+    NOT_AUTHENTICATED,
+    NOT_AUTHORIZED,
+    TOO_MANY_REQUESTS,
+    TRANSACTIONAL_NOT_AUTHENTICATED,
+    TRANSACTIONAL_NOT_AUTHORIZED,
+    TRANSACTIONAL_TOO_MANY_REQUESTS,
+    Forbidden,
+    IpNotAllowed,
+    NotAuthenticated,
+)
 from emulator.ids import IdGenerator
 from emulator.push.fixtures import ApiUser, FixtureSet
 
 PUSH_PERMISSION = "push"
+TRANSACTIONAL_PERMISSION = "transactionalPush"
+
+
+@dataclass(frozen=True)
+class PushCall:
+    """What differs between the push calls' checks: the permission they need, and the texts
+    of their refusals (each call's own, per the vendor's pages)."""
+
+    permission: str
+    not_authenticated: str
+    not_authorized: str
+    too_many_requests: str
+    # Users whose fixture gives this call a bucket of its own (transactionalRateLimit) take
+    # from `<userkey>:<own_bucket>`; everyone else from the user's one bucket.
+    own_bucket: str | None = None
+
+
+INSTANT_CALL = PushCall(PUSH_PERMISSION, NOT_AUTHENTICATED, NOT_AUTHORIZED, TOO_MANY_REQUESTS)
+TRANSACTIONAL_CALL = PushCall(
+    TRANSACTIONAL_PERMISSION,
+    TRANSACTIONAL_NOT_AUTHENTICATED,
+    TRANSACTIONAL_NOT_AUTHORIZED,
+    TRANSACTIONAL_TOO_MANY_REQUESTS,
+    own_bucket="transactional",
+)
+
+
+def bucket_key(user: ApiUser, call: PushCall) -> str:
+    """The rate-limit bucket a call by `user` takes from."""
+    if call.own_bucket is not None and user.transactionalRateLimit is not None:
+        return f"{user.userkey}:{call.own_bucket}"
+    return user.userkey
 
 
 @dataclass(frozen=True)
@@ -94,7 +136,11 @@ def user_for_token(
 
 
 def authenticate(
-    fixtures: FixtureSet, tokens: TokenStore, authorization: str | None, client_ip: str
+    fixtures: FixtureSet,
+    tokens: TokenStore,
+    authorization: str | None,
+    client_ip: str,
+    call: PushCall = INSTANT_CALL,
 ) -> ApiUser:
     """The API user behind a request: allowlist (403), then token (401)."""
     user, live = user_for_token(fixtures, tokens, bearer_token(authorization))
@@ -102,13 +148,17 @@ def authenticate(
     if user is not None and not user.allows_ip(client_ip):
         raise IpNotAllowed(client_ip)
     if user is None or not live:
-        raise NotAuthenticated()
+        raise NotAuthenticated(call.not_authenticated)
     return user
 
 
+def require_permission(user: ApiUser, call: PushCall = INSTANT_CALL) -> None:
+    if call.permission not in user.permissions:
+        raise Forbidden(call.not_authorized)
+
+
 def require_push_permission(user: ApiUser) -> None:
-    if PUSH_PERMISSION not in user.permissions:
-        raise Forbidden()
+    require_permission(user, INSTANT_CALL)
 
 
 def login(

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row, func, select, update
 
 from emulator.storage.rows import insert_sql
-from emulator.storage.tables import COMPLETED, Delivery, deliveries, sends
+from emulator.storage.tables import COMPLETED, INSTANT, Delivery, deliveries, sends
 
 DELIVERY_COLUMNS = (
     "send_id",
@@ -79,7 +79,8 @@ def report_rows(engine: Engine, tracking_id: str, application_id: str) -> Report
     with engine.connect() as connection:
         send = connection.execute(
             select(sends.c.id, sends.c.status, sends.c.received_at)
-            .where(sends.c.tracking_id == tracking_id)
+            # The report is SendInstantPush's; a transactional push has none.
+            .where((sends.c.tracking_id == tracking_id) & (sends.c.kind == INSTANT))
             .order_by(sends.c.id.desc())
             .limit(1)
         ).first()

@@ -1,9 +1,7 @@
 """Fault rules: what may go wrong, for which requests, and when; decided per request."""
 
-import random
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -27,12 +25,11 @@ from emulator.errors import (
     TOO_MANY_REQUESTS,
 )
 from emulator.push.contract import Guid
+from emulator.triggers import ArmedTrigger, Trigger
 
 # Bounds, so a typo cannot hang a test suite or fill memory.
 MAX_RULES = 100
 MAX_LATENCY_MS = 60_000
-MAX_TIMES = 1_000_000
-MAX_TTL_SECONDS = 30 * 86400
 MAX_RETRY_AFTER = 3600
 
 ACTION_TYPES = ("status", "latency", "drop", "malformed", "code")
@@ -173,13 +170,8 @@ class FaultAction(_RuleModel):
         ]
 
 
-class FaultTrigger(_RuleModel):
-    """When a matching request is faulted: always, the next N, by chance, until a TTL."""
-
-    times: Annotated[int, Field(ge=1, le=MAX_TIMES)] | None = None
-    probability: Annotated[float, Field(ge=0, le=1)] | None = None
-    seed: int | None = None
-    ttlSeconds: Annotated[float, Field(gt=0, le=MAX_TTL_SECONDS)] | None = None
+# When a matching request is faulted: always, the next N, by chance, until a TTL.
+FaultTrigger = Trigger
 
 
 class FaultRule(_RuleModel):
@@ -242,10 +234,7 @@ class Decision:
 class _Armed:
     index: int
     rule: FaultRule
-    rng: random.Random
-    remaining: int | None
-    expires_at: float | None
-    fired: int = 0
+    trigger: ArmedTrigger
     label: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -281,14 +270,7 @@ class FaultBook:
     def _arm(self, rules: list[FaultRule]) -> list[_Armed]:
         now = self._clock.timestamp()
         return [
-            _Armed(
-                index=index,
-                rule=rule,
-                rng=random.Random(rule.trigger.seed),
-                remaining=rule.trigger.times,
-                expires_at=now + rule.trigger.ttlSeconds if rule.trigger.ttlSeconds else None,
-            )
-            for index, rule in enumerate(rules)
+            _Armed(index, rule, ArmedTrigger(rule.trigger, now)) for index, rule in enumerate(rules)
         ]
 
     def preset(self, rules: list[FaultRule]) -> None:
@@ -328,14 +310,7 @@ class FaultBook:
             return [
                 {
                     "rule": armed.rule.model_dump(mode="json", exclude_defaults=True),
-                    "fired": armed.fired,
-                    "remaining": armed.remaining,
-                    "expiresAt": (
-                        datetime.fromtimestamp(armed.expires_at, UTC).isoformat()
-                        if armed.expires_at is not None
-                        else None
-                    ),
-                    "active": _live(armed, now),
+                    **armed.trigger.status(now),
                 }
                 for armed in self._armed
             ]
@@ -349,19 +324,16 @@ class FaultBook:
         fired: list[str] = []
         with self._lock:
             for armed in self._armed:
-                if not _live(armed, now) or not _matches(armed.rule.match, request):
+                trigger = armed.trigger
+                if not trigger.live(now) or not _matches(armed.rule.match, request):
                     continue
-                trigger = armed.rule.trigger
-                if trigger.probability is not None and armed.rng.random() >= trigger.probability:
+                if not trigger.fires(now):
                     continue
-                if armed.remaining is not None:
-                    armed.remaining -= 1
-                armed.fired += 1
                 action = armed.rule.action
                 if action.type == "latency":
                     ms = action.ms
                     if ms is None:
-                        ms = armed.rng.randint(action.minMs or 0, action.maxMs or 0)
+                        ms = trigger.rng.randint(action.minMs or 0, action.maxMs or 0)
                     delay += ms
                     fired.append(f"{armed.label}: latency {ms} ms")
                     continue
@@ -370,9 +342,3 @@ class FaultBook:
         if not fired:
             return None
         return Decision(min(delay, MAX_LATENCY_MS), None, tuple(fired))
-
-
-def _live(armed: _Armed, now: float) -> bool:
-    if armed.remaining is not None and armed.remaining <= 0:
-        return False
-    return armed.expires_at is None or now < armed.expires_at

@@ -6,6 +6,7 @@ from typing import Any
 from emulator.errors import BadRequest
 from emulator.events import DELIVERY, RESET
 from emulator.push.fixtures import FILES, FixtureError, FixtureSet, load_fixtures, parse_fixtures
+from emulator.push.registry import engage_device
 from emulator.runtime import Runtime
 from emulator.storage.deliveries import mark_engaged
 from emulator.storage.retention import clear_all
@@ -48,19 +49,6 @@ class Engagement:
     device_found: bool
 
 
-def _engage_device(fixtures: FixtureSet, application_id: str, token: str) -> FixtureSet | None:
-    """The fixtures with that device engaged, or None when no such device is loaded."""
-    devices = list(fixtures.devices)
-    for index, device in enumerate(devices):
-        if device.token == token and device.applicationId.lower() == application_id.lower():
-            devices[index] = device.model_copy(update={"engaged": True})
-            # A new set, so every index built from the devices sees the change.
-            return FixtureSet(
-                **{**{name: getattr(fixtures, name) for name in FILES}, "devices": devices}
-            )
-    return None
-
-
 async def engage(runtime: Runtime, delivery_id: int, clicked: bool) -> Engagement | None:
     """Mark a delivery opened (or clicked) and its device engaged, in memory: the device
     stays engaged until a reset, a fixture replacement or a restart, as fixtures are data."""
@@ -68,11 +56,11 @@ async def engage(runtime: Runtime, delivery_id: int, clicked: bool) -> Engagemen
     row = await runtime.writer.run(lambda c: mark_engaged(c, delivery_id, clicked, now))
     if row is None:
         return None
-    engaged = _engage_device(runtime.fixtures, row["application_id"], row["token"])
-    if engaged is not None:
-        runtime.replace_fixtures(engaged)
+    application_id, token = row["application_id"], row["token"]
+    runtime.change_fixtures(lambda f: (engage_device(f, application_id, token), None))
+    found = (application_id.lower(), token) in runtime.fixtures.devices_by_token
     item = delivery_item(row)
     runtime.events.publish(
         DELIVERY, id=delivery_id, sendId=row["send_id"], opened=True, clicked=clicked
     )
-    return Engagement(item, device_found=engaged is not None)
+    return Engagement(item, device_found=found)

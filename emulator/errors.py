@@ -86,6 +86,12 @@ class TemplateNotFound(NotFound):
     message = TEMPLATE_NOT_FOUND
 
 
+class Conflict(ApiError):
+    """The record exists already (a device token, a contact key); nothing was changed."""
+
+    status = 409
+
+
 class PayloadTooLarge(ApiError):
     status = 413
 

@@ -13,16 +13,31 @@ REQUEST: Final = "request"  # a /rest request was journaled: method, path, statu
 SEND: Final = "send"  # a send was accepted and stored: id, trackingId, status
 SEND_STATUS: Final = "send.status"  # a stored send moved on: id, trackingId, status
 DELIVERY: Final = "delivery"  # a delivery was opened or clicked: id, sendId, opened, clicked
+# A send's delayed deliveries became final, or its planned opens happened: sendId, final,
+# opened (how many of each).
+DELIVERIES: Final = "deliveries"
 RESET: Final = "reset"  # POST /_emulator/reset cleared everything
 PRUNE: Final = "prune"  # retention removed old rows: sends, deliveries, requests
+# Streamed on a device's own feed only (GET /_emulator/devices/{token}/events): a push that
+# device was shown, with its rendered title, message, url, media and language.
+PUSH: Final = "push"
 # Internal only, never streamed:
 SHUTDOWN: Final = "shutdown"  # the server is stopping: streams and waits end
 CLOCK: Final = "clock"  # the emulator's clock moved (the pruner's own subscription)
 
 EventKind = Literal[
-    "request", "send", "send.status", "delivery", "reset", "prune", "shutdown", "clock"
+    "request",
+    "send",
+    "send.status",
+    "delivery",
+    "deliveries",
+    "reset",
+    "prune",
+    "push",
+    "shutdown",
+    "clock",
 ]
-STREAMED_KINDS: tuple[str, ...] = (REQUEST, SEND, SEND_STATUS, DELIVERY, RESET, PRUNE)
+STREAMED_KINDS: tuple[str, ...] = (REQUEST, SEND, SEND_STATUS, DELIVERY, DELIVERIES, RESET, PRUNE)
 
 # A subscriber that falls this far behind loses its oldest events rather than growing memory.
 SUBSCRIBER_BACKLOG = 1000
@@ -55,33 +70,65 @@ class Subscription:
             return None
 
 
+def _deliver(subscriptions: list[Subscription], event: Event) -> None:
+    for subscription in subscriptions:
+        # A closed loop means that subscriber is on its way out.
+        with contextlib.suppress(RuntimeError):
+            subscription.loop.call_soon_threadsafe(subscription._put, event)
+
+
 class EventBus:
-    """Publish from any thread; each subscriber receives on its own event loop."""
+    """Publish from any thread; each subscriber receives on its own event loop.
+
+    A device's feed subscribes to one token: it receives that device's PUSH events (and
+    SHUTDOWN) only, so a fan-out publishes a push only for the few tokens someone watches.
+    """
 
     def __init__(self) -> None:
         self._subscribers: set[Subscription] = set()
+        self._devices: dict[str, set[Subscription]] = {}
         self._lock = threading.Lock()
 
     def publish(self, kind: EventKind, **data: Any) -> None:
         event = Event(kind, data)
         with self._lock:
             subscribers = list(self._subscribers)
-        for subscription in subscribers:
-            # A closed loop means that subscriber is on its way out.
-            with contextlib.suppress(RuntimeError):
-                subscription.loop.call_soon_threadsafe(subscription._put, event)
+            if kind == SHUTDOWN:
+                subscribers += [s for feed in self._devices.values() for s in feed]
+        _deliver(subscribers, event)
+
+    def publish_push(self, token: str, data: dict[str, Any]) -> None:
+        """A push shown on the device with this token, to that device's feeds."""
+        with self._lock:
+            subscribers = list(self._devices.get(token, ()))
+        _deliver(subscribers, Event(PUSH, data))
+
+    def watched_devices(self) -> frozenset[str]:
+        """The tokens that have a feed open right now."""
+        with self._lock:
+            return frozenset(self._devices)
 
     @asynccontextmanager
-    async def subscribe(self) -> AsyncIterator[Subscription]:
+    async def subscribe(self, device: str | None = None) -> AsyncIterator[Subscription]:
+        """Every streamed event, or with `device` that device's pushes only."""
         subscription = Subscription(asyncio.get_running_loop())
         with self._lock:
-            self._subscribers.add(subscription)
+            if device is None:
+                self._subscribers.add(subscription)
+            else:
+                self._devices.setdefault(device, set()).add(subscription)
         try:
             yield subscription
         finally:
             with self._lock:
-                self._subscribers.discard(subscription)
+                if device is None:
+                    self._subscribers.discard(subscription)
+                else:
+                    feed = self._devices.get(device, set())
+                    feed.discard(subscription)
+                    if not feed:
+                        self._devices.pop(device, None)
 
     @property
     def subscriber_count(self) -> int:
-        return len(self._subscribers)
+        return len(self._subscribers) + sum(len(feed) for feed in self._devices.values())

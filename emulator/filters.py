@@ -5,9 +5,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from emulator.fanout.outcomes import OUTCOME_NAMES
+
 # How a filter's value is read: an id (compared without case), text as given, a send status
 # (any case), an ISO 8601 time, a search text, an HTTP status or class.
-FilterKind = Literal["id", "text", "status", "time", "search", "http_status", "send_kind"]
+FilterKind = Literal[
+    "id", "text", "status", "time", "search", "http_status", "send_kind", "outcome"
+]
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ SEND_FILTERS: tuple[Filter, ...] = (
         "a recipient's contact key (the send's deliveries, or a transactional send's contactKey)",
     ),
     Filter("token", "a recipient's device token (matches the send's deliveries)"),
+    Filter("outcome", "a final delivery's outcome: " + ", ".join(OUTCOME_NAMES), "outcome"),
     Filter("apiUser", "the API user that sent it"),
     Filter("tag", "one of a transactional send's tags"),
     Filter("traceId", "a transactional send's traceId"),
@@ -55,6 +60,19 @@ REQUEST_FILTERS: tuple[Filter, ...] = (
     Filter("path", "a request path, e.g. /rest/push/sendInstant"),
     Filter("apiUser", "the API user named"),
     Filter("since", "received at or after (ISO 8601, UTC)", "time"),
+)
+
+# The live registry's lists (GET /_emulator/devices, /_emulator/contacts).
+DEVICE_FILTERS: tuple[Filter, ...] = (
+    Filter("applicationId", "the device's application", "id"),
+    Filter("contactKey", "the device's contact"),
+    Filter("token", "the device's token"),
+    Filter("status", "active or unregistered"),
+)
+
+CONTACT_FILTERS: tuple[Filter, ...] = (
+    Filter("tableId", "the contact's table", "id"),
+    Filter("contactKey", "the contact's key"),
 )
 
 PAGE_PARAMS: tuple[Filter, ...] = (

@@ -1,5 +1,6 @@
 """The running emulator's state: settings, fixtures, clock, ids, buckets, tokens, storage."""
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -11,12 +12,15 @@ from emulator.clock import Clock
 from emulator.events import EventBus
 from emulator.fanout.audience import AudienceIndexes
 from emulator.fanout.dispatcher import Dispatcher
+from emulator.fanout.plan import Defaults, DeviceBehaviour
+from emulator.fanout.rules import OutcomeBook
 from emulator.faults import FaultBook, load_fault_file
 from emulator.ids import IdGenerator
 from emulator.push.accept import SendContext
 from emulator.push.auth import TRANSACTIONAL_CALL, TokenStore, bucket_key
 from emulator.push.fixtures import FixtureSet, load_fixtures
 from emulator.push.ratelimit import BucketConfig, RateLimiter
+from emulator.push.registry import unregister_devices
 from emulator.push.transactional import TraceLocks
 from emulator.settings import Settings
 from emulator.storage.db import open_database
@@ -55,16 +59,31 @@ class Runtime:
     limiter: RateLimiter = field(init=False)
     dispatcher: Dispatcher = field(init=False)  # started and stopped by the app's lifespan
     faults: FaultBook = field(init=False)
+    outcomes: OutcomeBook = field(init=False)  # the device outcome rules in force
     # How each component with run-time state goes back to start-up; a reset runs them all.
     reset_hooks: list[Callable[[], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        # Fixture changes (registry calls, engagement, token clean-up from the dispatcher's
+        # thread, replacement) read the set in force and write a new one: one at a time.
+        self._fixtures_lock = threading.Lock()
         self.tokens = TokenStore(self.settings.token_ttl, self.clock, self.ids)
         self.limiter = RateLimiter(
             self.default_bucket(), self.clock, _bucket_overrides(self.fixtures)
         )
+        self.outcomes = OutcomeBook(self.clock)
+        behaviour = DeviceBehaviour(
+            Defaults.from_settings(self.settings), self.outcomes, lambda: self.ids.seed
+        )
         self.dispatcher = Dispatcher(
-            self.engine, self.writer, self.clock, self.events, lambda: self.fixtures, self.audiences
+            self.engine,
+            self.writer,
+            self.clock,
+            self.events,
+            lambda: self.fixtures,
+            self.audiences,
+            behaviour,
+            self.unregister_devices,
         )
         # Moving the clock may make scheduled sends due: look at once rather than at the next tick.
         self.clock.on_change(self.dispatcher.wake)
@@ -77,6 +96,7 @@ class Runtime:
             lambda: self.limiter.configure(self.default_bucket(), _bucket_overrides(self.fixtures)),
             # Back to the EMULATOR_FAULTS presets (no rules without a file).
             self.faults.reset,
+            self.outcomes.clear,
         ]
 
     @classmethod
@@ -118,8 +138,25 @@ class Runtime:
         return BucketConfig(self.settings.rate_capacity, self.settings.rate_refill)
 
     def replace_fixtures(self, fixtures: FixtureSet) -> None:
-        self.fixtures = fixtures
+        """A whole new fixture set (PUT /_emulator/fixtures, reset): buckets restart full."""
+        with self._fixtures_lock:
+            self.fixtures = fixtures
         self.limiter.configure(self.limiter.default, _bucket_overrides(fixtures))
+
+    def change_fixtures(self, change: Callable[[FixtureSet], tuple[FixtureSet | None, T]]) -> T:
+        """Apply a registry change (push/registry.py) to the fixtures in force: `change` gets
+        the set in force and answers the new one (None: unchanged) and its result. Devices and
+        contacts only, so the API users' buckets are left as they are."""
+        with self._fixtures_lock:
+            changed, result = change(self.fixtures)
+            if changed is not None:
+                self.fixtures = changed
+        return result
+
+    def unregister_devices(self, pairs: set[tuple[str, str]]) -> None:
+        """Token clean-up after deliveries that came back unregistered or invalid."""
+        if self.settings.token_cleanup:
+            self.change_fixtures(lambda fixtures: (unregister_devices(fixtures, pairs), None))
 
     def reset_state(self) -> None:
         """Run-time state back to start-up: real clock, seed, full buckets, no issued tokens,

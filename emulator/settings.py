@@ -4,8 +4,10 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, SecretStr, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from emulator.fanout.timing import parse_delay
 
 # The bundled demo data lives beside the package in the source tree; an installed copy
 # (the container) names its folder with EMULATOR_FIXTURES instead.
@@ -26,6 +28,17 @@ def parse_duration(value: object) -> object:
 
 
 Duration = Annotated[int, BeforeValidator(parse_duration), Field(ge=1)]
+# A duration that may be zero (no wait at all).
+Wait = Annotated[int, BeforeValidator(parse_duration), Field(ge=0)]
+
+
+def _check_delay(value: str) -> str:
+    parse_delay(value)
+    return value.strip()
+
+
+DelaySetting = Annotated[str, AfterValidator(_check_delay)]
+Rate = Annotated[float, Field(ge=0, le=1)]
 
 
 class Settings(BaseSettings):
@@ -69,6 +82,28 @@ class Settings(BaseSettings):
         86400,
         description="How long a SendTransactionalPush traceId is kept: a repeat within it "
         "gets the first answer again.",
+    )
+
+    delivery_delay: DelaySetting = Field(
+        "0",
+        description="Milliseconds until a delivery is final (500), or a range drawn per "
+        "delivery (100-2000); until then it is Sent.",
+    )
+    open_rate: Rate = Field(
+        0.0, description="Share of delivered pushes that get opened (0 to 1), drawn per delivery."
+    )
+    click_rate: Rate = Field(
+        0.0, description="Share of delivered pushes that get clicked, and so opened (0 to 1)."
+    )
+    open_window: Wait = Field(
+        3600,
+        description="Opens and clicks happen at a seeded moment within this long after the "
+        "delivery (0: at once).",
+    )
+    token_cleanup: bool = Field(
+        True,
+        description="A device whose delivery comes back unregistered or invalidToken is "
+        "unregistered for later sends, as the real service cleans up tokens.",
     )
 
     @field_validator("host")

@@ -60,24 +60,10 @@ def test_replace_fixtures_is_all_or_nothing(runtime: Runtime) -> None:
 def test_engage_marks_the_delivery_once_and_engages_its_device(runtime: Runtime) -> None:
     send_id = store_send(runtime)
     token = runtime.fixtures.devices[0].token
-    row = (
-        send_id,
-        token,
-        ANDROID_APP,
-        "android",
-        None,
-        None,
-        None,
-        None,
-        "Hi",
-        None,
-        None,
-        None,
-        "{}",
-        "Delivered",
-        None,
-        sql_datetime(runtime.clock.now()),
-    )
+    now = sql_datetime(runtime.clock.now())
+    shown = (send_id, token, ANDROID_APP, "android", None, None, None, None, "Hi", None, None)
+    plan = ("Delivered", "delivered", None, now, None, None, None, None)
+    row = (*shown, None, "{}", *plan, now)
     runtime.writer.run_sync(lambda c: insert_deliveries(c, [row]))
     opened = asyncio.run(control.engage(runtime, 1, clicked=False))
     assert opened is not None

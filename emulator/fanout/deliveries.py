@@ -1,4 +1,4 @@
-"""One delivery row per recipient: its language's content, personalised, and its outcome."""
+"""One delivery row per recipient: its language's content, personalised, and its plan."""
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,8 +16,8 @@ from emulator.fanout.personalise import (
     compile_content,
     compile_text,
 )
+from emulator.fanout.plan import Planner
 from emulator.storage.deliveries import DeliveryRow
-from emulator.storage.tables import DELIVERED, FAILED, UNREGISTERED
 
 # Content fields with a column of their own (title, message, target_url, media_url); every
 # other field goes to `extra`.
@@ -106,21 +106,17 @@ def delivery_rows(
     recipients: Sequence[Recipient],
     created_at: Any,
     misses: Misses,
+    planner: Planner,
     language: str | None = None,
 ) -> Iterator[DeliveryRow]:
     """Rows in storage.deliveries.DELIVERY_COLUMNS order; `created_at` already in storage form.
 
-    `language` overrides each device's own (SendTransactionalPush's `language`)."""
+    `planner` decides each delivery's outcome and timing; `language` overrides each device's
+    own (SendTransactionalPush's `language`)."""
     for recipient in recipients:
         device = recipient.device
         variant = content.for_language(language, device.language)
         rendered = variant.render(recipient.contact, misses)
-        if recipient.failure is not None:
-            status, reason = FAILED, recipient.failure
-        elif device.status == "unregistered":
-            status, reason = FAILED, UNREGISTERED
-        else:
-            status, reason = DELIVERED, None
         yield (
             send_id,
             device.token,
@@ -131,7 +127,6 @@ def delivery_rows(
             device.deviceType,
             device.browser,
             *rendered,
-            status,
-            reason,
+            *planner.plan(recipient),
             created_at,
         )

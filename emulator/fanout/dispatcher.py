@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from itertools import islice
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -23,6 +24,8 @@ from emulator.fanout.deliveries import SendContent, delivery_rows
 from emulator.fanout.personalise import INSTANT as INSTANT_TAGS
 from emulator.fanout.personalise import TRANSACTIONAL as TRANSACTIONAL_TAGS
 from emulator.fanout.personalise import Dialect, Misses
+from emulator.fanout.plan import DeviceBehaviour
+from emulator.fanout.settle import Settler, Unregister
 from emulator.push.fixtures import FixtureSet
 from emulator.storage import dispatch
 from emulator.storage.deliveries import DeliveryRow, engaged_tokens
@@ -54,7 +57,8 @@ class Dispatcher:
 
     It runs in a thread rather than on the event loop because rendering a large audience is
     CPU work; the loop keeps answering while deliveries are written through the writer in
-    chunks, so sends accepted meanwhile commit between them.
+    chunks, so sends accepted meanwhile commit between them. Each pass also settles what
+    the clock has reached: delayed deliveries, planned opens (fanout/settle.py).
     """
 
     def __init__(
@@ -65,6 +69,8 @@ class Dispatcher:
         events: EventBus,
         fixtures: Callable[[], FixtureSet],
         indexes: AudienceIndexes,
+        behaviour: DeviceBehaviour,
+        unregister: Unregister,
         chunk_size: int = CHUNK_SIZE,
     ) -> None:
         self._engine = engine
@@ -73,6 +79,9 @@ class Dispatcher:
         self._clock = clock
         self._events = events
         self._fixtures = fixtures
+        self._behaviour = behaviour
+        self._unregister = unregister
+        self._settler = Settler(engine, writer, clock, events, unregister)
         self.chunk_size = chunk_size
         self._condition = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -134,6 +143,7 @@ class Dispatcher:
                     self._pending, self._busy = False, True
                 try:
                     dispatched = self._dispatch_due()
+                    self._settler.settle_due()
                     sleep = self._sleep_for()
                     if sleep is not None and not dispatched:
                         # Something looks due yet nothing went out (a send given up on):
@@ -154,8 +164,10 @@ class Dispatcher:
                 self._condition.notify_all()
 
     def _sleep_for(self) -> float | None:
-        """Until the next scheduled send is due; forever (until woken) with a frozen clock."""
-        next_at = dispatch.next_scheduled_at(self._engine)
+        """Until the next scheduled send, delayed delivery or planned open is due; forever
+        (until woken) with a frozen clock."""
+        due = [t for t in (dispatch.next_scheduled_at(self._engine), self._settler.next_due()) if t]
+        next_at = min(due) if due else None
         if next_at is None or self._clock.mode == "frozen":
             return None
         seconds = (next_at - self._clock.now()).total_seconds()
@@ -189,16 +201,21 @@ class Dispatcher:
         recipients, dialect = self._recipients(send)
         content = SendContent.compile(send.content, dialect)
         misses = Misses(transactional=dialect.transactional)
-        created_at = sql_datetime(self._clock.now())
+        now = self._clock.now()
+        created_at = sql_datetime(now)
+        # Each delivery's outcome, delay and opens, decided as its row is rendered.
+        planner = self._behaviour.planner(send.transaction_id, now)
         total = 0
-        in_flight: list[Future[bool]] = []
+        in_flight: list[Future[list[dict[str, Any]] | None]] = []
         exhausted = False
         while not exhausted and not self._stopping:
             rows: list[DeliveryRow] = []
             while len(rows) < self.chunk_size:
                 wanted = min(SLICE, self.chunk_size - len(rows))
                 batch = list(islice(recipients, wanted))
-                rows += delivery_rows(send.id, content, batch, created_at, misses, send.language)
+                rows += delivery_rows(
+                    send.id, content, batch, created_at, misses, planner, send.language
+                )
                 if len(batch) < wanted:
                     exhausted = True
                     break
@@ -207,15 +224,28 @@ class Dispatcher:
                 time.sleep(0)
             if rows:
                 total += len(rows)
-                in_flight.append(self._writer.submit(dispatch.insert_chunk(send, rows)))
-            if len(in_flight) >= IN_FLIGHT and not in_flight.pop(0).result():
+                watched = self._events.watched_devices()
+                in_flight.append(self._writer.submit(dispatch.insert_chunk(send, rows, watched)))
+            if len(in_flight) >= IN_FLIGHT and not self._committed(in_flight.pop(0)):
                 return  # the send is gone: nothing left to complete
-        if not all([future.result() for future in in_flight]):
+        if not all([self._committed(future) for future in in_flight]):
             return
         if self._stopping:
             return  # left Sending: the next start finishes it without duplicating rows
+        if planner.cleaned:
+            self._unregister(planner.cleaned)
         warnings = [*content.warnings, *misses.warnings(total)]
         self._complete(send, warnings)
+
+    def _committed(self, chunk: "Future[list[dict[str, Any]] | None]") -> bool:
+        """Wait for a chunk's commit, then tell the device feeds what they were shown; False
+        when the send was gone."""
+        shown = chunk.result()
+        if shown is None:
+            return False
+        for item in shown:
+            self._events.publish_push(item["token"], item)
+        return True
 
     def _recipients(self, send: Job) -> tuple[Iterator[Recipient], Dialect]:
         """Who the send reaches, and how its content is personalised for them."""
@@ -248,9 +278,11 @@ class Dispatcher:
 
     def _complete(self, send: Job, new_warnings: list[str]) -> None:
         # Per-recipient warnings are aggregated per send (one line per field and cause), and
-        # added to the send's own warnings once it completes, so a reader finds them together.
+        # added to the send's own warnings once it is fanned out, so a reader finds them
+        # together. Deliveries still on their way keep it Sending; the settler completes it.
         warnings = list(dict.fromkeys([*send.warnings, *new_warnings]))
-        if self._writer.run_sync(dispatch.complete(send, warnings, self._clock.now())):
+        status = self._writer.run_sync(dispatch.finish(send, warnings, self._clock.now()))
+        if status == COMPLETED:
             self._events.publish(
                 SEND_STATUS, id=send.id, trackingId=send.tracking_id, status=COMPLETED
             )

@@ -1,16 +1,34 @@
 """Fixture files: the API users, applications, templates, audiences and devices a server knows."""
 
 import ipaddress
+import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import orjson
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
 
 from emulator.bodies import describe_errors
+from emulator.fanout.outcomes import OutcomeName
+from emulator.fanout.timing import Delay, Rate
 from emulator.push.contract import Content, Guid, MultiLangContent
+
+M = TypeVar("M", bound=BaseModel)
+# Every device and contact record gets the next number when it is loaded or registered: a
+# cursor through a registry list stays valid while records are added and removed between
+# pages (the list is always in number order).
+_record_numbers = itertools.count(1)
 
 
 class FixtureError(ValueError):
@@ -58,6 +76,10 @@ class Application(FixtureModel):
     id: Guid
     name: str
     platform: Literal["android", "ios", "web"]
+    # How this application's devices behave, over the EMULATOR_* defaults (a rule wins).
+    deliveryDelay: Delay | None = None
+    openRate: Rate | None = None
+    clickRate: Rate | None = None
 
 
 class Template(FixtureModel):
@@ -85,6 +107,7 @@ class Contact(BaseModel):
     model_config = ConfigDict(extra="allow", strict=True)
 
     contactKey: Annotated[str, Field(min_length=1)]
+    _number: int = PrivateAttr(default=0)
 
     def fields(self) -> dict[str, Any]:
         return self.model_dump()
@@ -112,6 +135,9 @@ class Device(FixtureModel):
     deviceType: str | None = None
     browser: str | None = None
     status: Literal["active", "unregistered"] = "active"
+    # What the push provider answers for a delivery to this device (fanout/outcomes.py).
+    outcome: OutcomeName = "delivered"
+    _number: int = PrivateAttr(default=0)
 
 
 # File name -> record model, in load order.
@@ -137,6 +163,8 @@ class FixtureSet:
     devices: list[Device] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        number_records(self.devices)
+        number_records(c for t in self.tables for c in t.contacts)
         self.users_by_key = {u.userkey: u for u in self.api_users}
         self.static_tokens = {t: u for u in self.api_users for t in u.tokens}
         self.applications_by_id = {a.id.lower(): a for a in self.applications}
@@ -170,12 +198,43 @@ class FixtureSet:
         }
 
 
-def _record_label(index: int, raw: Any) -> str:
+def number_records(records: Iterable[Device | Contact]) -> None:
+    """Give records that have none the next numbers, in order (see _record_numbers)."""
+    for record in records:
+        if not record._number:
+            record._number = next(_record_numbers)
+
+
+def record_label(index: int, raw: Any) -> str:
     if isinstance(raw, dict):
         for key in ("id", "userkey", "token", "contactKey"):
             if isinstance(raw.get(key), str):
                 return f"record {index} ({key} {raw[key]!r})"
     return f"record {index}"
+
+
+def parse_record(model: type[M], raw: Any, where: str, index: int) -> M:
+    """One record of a fixture file (or of a registry call), or FixtureError naming it."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        problems = "; ".join(describe_errors(error))
+        raise FixtureError(f"{where}: {record_label(index, raw)}: {problems}") from None
+
+
+def check_device_application(
+    device: Device, fixtures: "FixtureSet", where: str, index: int
+) -> None:
+    if device.applicationId.lower() not in fixtures.applications_by_id:
+        raise FixtureError(
+            f"{where}: record {index} (token {device.token!r}): applicationId: "
+            f"no application {device.applicationId!r} in applications.json"
+        )
+
+
+def device_key(device: Device) -> str:
+    """What makes a device unique in devices.json: its application and token, any case."""
+    return f"{device.applicationId}/{device.token}".lower()
 
 
 def parse_fixtures(data: dict[str, Any], source: str) -> FixtureSet:
@@ -189,13 +248,7 @@ def parse_fixtures(data: dict[str, Any], source: str) -> FixtureSet:
         where = f"{source}/{name}.json"
         if not isinstance(records, list):
             raise FixtureError(f"{where}: must be a JSON array of records")
-        parsed[name] = []
-        for index, raw in enumerate(records):
-            try:
-                parsed[name].append(model.model_validate(raw))
-            except ValidationError as error:
-                problems = "; ".join(describe_errors(error))
-                raise FixtureError(f"{where}: {_record_label(index, raw)}: {problems}") from None
+        parsed[name] = [parse_record(model, raw, where, index) for index, raw in enumerate(records)]
     fixtures = FixtureSet(**parsed)
     _check_references(fixtures, source)
     return fixtures
@@ -215,7 +268,7 @@ def _check_references(fixtures: FixtureSet, source: str) -> None:
     unique("templates", [t.id for t in fixtures.templates], "id")
     unique("tables", [t.id for t in fixtures.tables], "id")
     unique("segments", [s.id for s in fixtures.segments], "id")
-    unique("devices", [f"{d.applicationId}/{d.token}" for d in fixtures.devices], "token")
+    unique("devices", [device_key(d) for d in fixtures.devices], "token")
     for index, segment in enumerate(fixtures.segments):
         table = fixtures.tables_by_id.get(segment.tableId.lower())
         where = f"{source}/segments.json: record {index} (id {segment.id!r})"
@@ -226,11 +279,7 @@ def _check_references(fixtures: FixtureSet, source: str) -> None:
         if missing:
             raise FixtureError(f"{where}: contactKeys: {missing[0]!r} is not in table {table.id!r}")
     for index, device in enumerate(fixtures.devices):
-        if device.applicationId.lower() not in fixtures.applications_by_id:
-            raise FixtureError(
-                f"{source}/devices.json: record {index} (token {device.token!r}): applicationId: "
-                f"no application {device.applicationId!r} in applications.json"
-            )
+        check_device_application(device, fixtures, f"{source}/devices.json", index)
 
 
 def load_fixtures(folder: Path) -> FixtureSet:

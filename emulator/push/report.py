@@ -1,5 +1,6 @@
 """The delivery report of a completed send, for one application, shaped as the real one."""
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -8,9 +9,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from emulator.errors import BadRequest, NotFound
+from emulator.fanout.outcomes import BOUNCES
 from emulator.push.contract import is_guid
 from emulator.storage.deliveries import report_rows
-from emulator.storage.tables import COMPLETED, DELIVERED, FAILED, UNREGISTERED
+from emulator.storage.tables import DELIVERED
 
 
 @dataclass(frozen=True)
@@ -50,24 +52,33 @@ def _items(groups: dict[str, list[int]]) -> list[dict[str, Any]]:
     ]
 
 
-def delivery_report(engine: Engine, query: ReportQuery) -> dict[str, Any]:
-    """The report's `data`; 404 while the send is unknown or not yet completed.
+def _most_common(reasons: Counter[str]) -> str | None:
+    """The reason most errors gave (ties: the first in alphabetical order) [guess: the real
+    service's errorMessage is undocumented]."""
+    if not reasons:
+        return None
+    return min(reasons, key=lambda reason: (-reasons[reason], reason))
 
-    A trackingId may be reused by a caller (it is theirs to give): the latest send carrying
-    it is reported [guess].
+
+def delivery_report(engine: Engine, query: ReportQuery) -> dict[str, Any]:
+    """The report's `data`; 404 while the send is unknown or not yet fanned out.
+
+    Only final deliveries count: while delayed ones are on their way the report says
+    `Sending` and fills up as they arrive. A trackingId may be reused by a caller (it is
+    theirs to give): the latest send carrying it is reported [guess].
     """
     found = report_rows(engine, query.tracking_id, query.application_id)
     send = found.send
     if send is None:
         raise NotFound(f"No send with trackingId {query.tracking_id!r}.")
-    if send.status != COMPLETED:
+    if not found.ready:
         raise NotFound(
             f"No delivery report yet: the send with trackingId {query.tracking_id!r} is "
             f"{send.status}."
         )
     rows = found.groups
     delivered = opens = bounces = errors = 0
-    reasons: set[str] = set()
+    reasons: Counter[str] = Counter()
     browsers: dict[str, list[int]] = {}
     device_types: dict[str, list[int]] = {}
     for row in rows:
@@ -76,11 +87,13 @@ def delivery_report(engine: Engine, query: ReportQuery) -> dict[str, Any]:
         was_opened = bool(row.opened) and is_delivered
         if is_delivered:
             delivered += count
-        elif row.status == FAILED and row.reason == UNREGISTERED:
-            bounces += count  # an unregistered token bounces, as on the real service
+        elif row.outcome in BOUNCES:
+            # A permanent failure (unregistered, invalid, another sender's token) bounces;
+            # the rest (quota, provider trouble) are errors a retry may cure.
+            bounces += count
         else:
             errors += count
-            reasons.add(row.reason or row.status)
+            reasons[row.reason or row.status] += count
         if was_opened:
             opens += count
         for groups, name in ((browsers, row.browser), (device_types, row.device_type)):
@@ -96,7 +109,7 @@ def delivery_report(engine: Engine, query: ReportQuery) -> dict[str, Any]:
         "totalOpenCount": opens,
         "totalBounceCount": bounces,
         "totalErrorCount": errors,
-        "errorMessage": "; ".join(sorted(reasons)) if reasons else None,
+        "errorMessage": _most_common(reasons),
         "browsers": _items(browsers),
         "deviceTypes": _items(device_types),
     }

@@ -29,6 +29,22 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "CREATE INDEX ix_send_contact_key ON send (contact_key)",
         "CREATE INDEX ix_send_trace ON send (api_user, trace_id)",
     ),
+    (  # 2 -> 3: delivery outcomes, delivery delays, planned opens
+        "ALTER TABLE delivery ADD COLUMN outcome VARCHAR",
+        "ALTER TABLE delivery ADD COLUMN final_at DATETIME",
+        "ALTER TABLE delivery ADD COLUMN open_due_at DATETIME",
+        "ALTER TABLE delivery ADD COLUMN click_due_at DATETIME",
+        "ALTER TABLE send ADD COLUMN fanned_out_at DATETIME",
+        # Until now a delivery failed only for an unregistered device or an unknown token.
+        "UPDATE delivery SET final_at = created_at, outcome = CASE"
+        " WHEN status = 'Delivered' THEN 'delivered'"
+        " WHEN reason = 'UnknownToken' THEN 'invalidToken'"
+        " ELSE 'unregistered' END",
+        "UPDATE send SET fanned_out_at = completed_at",
+        "CREATE INDEX ix_delivery_due ON delivery (final_at) WHERE status = 'Sent'",
+        "CREATE INDEX ix_delivery_pending ON delivery (send_id) WHERE status = 'Sent'",
+        "CREATE INDEX ix_delivery_open_due ON delivery (open_due_at) WHERE open_due_at IS NOT NULL",
+    ),
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION - 1, "every schema version needs its migration"
 

@@ -5,10 +5,27 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, case, func, or_, select, update
 
-from emulator.storage.deliveries import DeliveryRow, insert_deliveries
-from emulator.storage.tables import COMPLETED, QUEUED, SCHEDULED, SENDING, deliveries, sends
+from emulator.storage.deliveries import (
+    DELIVERY_COLUMNS,
+    DeliveryRow,
+    insert_deliveries,
+    pending_deliveries,
+    shown_items,
+)
+from emulator.storage.tables import (
+    COMPLETED,
+    DELIVERED,
+    QUEUED,
+    SCHEDULED,
+    SENDING,
+    deliveries,
+    sends,
+)
+
+_TOKEN = DELIVERY_COLUMNS.index("token")
+_STATUS = DELIVERY_COLUMNS.index("status")
 
 
 @dataclass
@@ -53,12 +70,14 @@ def next_scheduled_at(engine: Engine) -> datetime | None:
 
 def due_sends(engine: Engine, now: datetime) -> list[tuple[int, str]]:
     """(id, transaction id) of sends to fan out now: queued, half-done by a crash, or
-    scheduled and due; oldest first."""
+    scheduled and due; oldest first. A send fanned out whose deliveries wait for their time
+    is Sending too, but has nothing left to fan out."""
     query = (
         select(sends.c.id, sends.c.transaction_id)
         .where(
             or_(
-                sends.c.status.in_([QUEUED, SENDING]),
+                sends.c.status == QUEUED,
+                (sends.c.status == SENDING) & sends.c.fanned_out_at.is_(None),
                 (sends.c.status == SCHEDULED) & (sends.c.schedule_at <= now),
             )
         )
@@ -91,43 +110,61 @@ def move_status(job: Job, status: str, now: datetime) -> Callable[[Connection], 
     return write
 
 
-def insert_chunk(job: Job, rows: Sequence[DeliveryRow]) -> Callable[[Connection], bool]:
+def insert_chunk(
+    job: Job, rows: Sequence[DeliveryRow], watched: frozenset[str]
+) -> Callable[[Connection], list[dict[str, Any]] | None]:
     """A write inserting a chunk unless its send was removed (reset, pruned) since the
-    fan-out began; False then."""
+    fan-out began (None then). It answers the pushes shown at once to the `watched` tokens
+    (those with a device feed open), for their feeds."""
 
-    def write(connection: Connection) -> bool:
+    def write(connection: Connection) -> list[dict[str, Any]] | None:
         still_sending = connection.execute(
             select(sends.c.id).where(_is_current(job) & (sends.c.status == SENDING))
         ).first()
         if still_sending is None:
-            return False
+            return None
         insert_deliveries(connection, rows)
-        return True
+        tokens = {
+            row[_TOKEN] for row in rows if row[_TOKEN] in watched and row[_STATUS] == DELIVERED
+        }
+        if not tokens:
+            return []
+        shown = select(deliveries.c.id).where(
+            (deliveries.c.send_id == job.id)
+            & deliveries.c.token.in_(tokens)
+            & (deliveries.c.status == DELIVERED)
+        )
+        return shown_items(connection, [int(i) for i in connection.execute(shown).scalars()])
 
     return write
 
 
-def complete(job: Job, warnings: list[str], now: datetime) -> Callable[[Connection], int]:
-    """A write completing a Sending send with its delivery count and final warnings."""
+def finish(job: Job, warnings: list[str], now: datetime) -> Callable[[Connection], str | None]:
+    """A write closing a send's fan-out with its delivery count and final warnings: it is
+    Completed, or stays Sending while deliveries wait for their time. Its status after, or
+    None when the send is gone."""
 
-    def write(connection: Connection) -> int:
+    def write(connection: Connection) -> str | None:
         count = (
             select(func.count())
             .select_from(deliveries)
             .where(deliveries.c.send_id == job.id)
             .scalar_subquery()
         )
+        waiting = pending_deliveries(sends.c.id)
         result = connection.execute(
             update(sends)
             .where(_is_current(job) & (sends.c.status == SENDING))
             .values(
-                status=COMPLETED,
+                status=case((waiting, SENDING), else_=COMPLETED),
                 updated_at=now,
-                completed_at=now,
+                completed_at=case((waiting, None), else_=now),
+                fanned_out_at=now,
                 delivery_count=count,
                 warnings=warnings,
             )
-        )
-        return int(result.rowcount)
+            .returning(sends.c.status)
+        ).first()
+        return None if result is None else str(result.status)
 
     return write

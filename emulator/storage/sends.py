@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 
 from emulator.errors import BadRequest
+from emulator.fanout.outcomes import OUTCOME_NAMES
 from emulator.filters import SEND_FILTERS, FilterKind
 from emulator.storage.paging import Page, iso, newest_first, page_of, parse_time
 from emulator.storage.tables import (
@@ -28,6 +29,7 @@ from emulator.storage.tables import (
     QUEUED,
     SCHEDULED,
     SENDING,
+    SENT,
     TRANSACTIONAL,
     deliveries,
     sends,
@@ -60,7 +62,16 @@ def _send_kind(value: str) -> str:
     return kind
 
 
+def _outcome(value: str) -> str:
+    for name in OUTCOME_NAMES:
+        if name.lower() == value.lower():
+            return name
+    raise BadRequest([f"outcome: must be one of {', '.join(OUTCOME_NAMES)}, got {value!r}"])
+
+
 def _parse(kind: FilterKind, name: str, value: str) -> Any:
+    if kind == "outcome":
+        return _outcome(value)
     if kind == "id":
         return value.lower()
     if kind == "send_kind":
@@ -161,6 +172,8 @@ _CONDITIONS: dict[str, Callable[[Any], ColumnElement[bool]]] = {
         sends.c.contact_key == v, _has_delivery(deliveries.c.contact_key == v)
     ),
     "token": lambda v: _has_delivery(deliveries.c.token == v),
+    # Only final deliveries have an outcome a reader may see.
+    "outcome": lambda v: _has_delivery((deliveries.c.outcome == v) & (deliveries.c.status != SENT)),
     "apiUser": lambda v: sends.c.api_user == v,
     "tag": lambda v: _json_contains(sends.c.tags, v),
     "traceId": lambda v: sends.c.trace_id == v,
@@ -220,6 +233,8 @@ def send_item(row: RowMapping) -> dict[str, Any]:
 
 
 def delivery_item(row: RowMapping) -> dict[str, Any]:
+    # Sent: on its way. What the provider will answer is decided, but not known yet.
+    final = row["status"] != SENT
     return {
         "id": row["id"],
         "token": row["token"],
@@ -235,8 +250,10 @@ def delivery_item(row: RowMapping) -> dict[str, Any]:
         "mediaUrl": row["media_url"],
         "extra": row["extra"],
         "status": row["status"],
-        "reason": row["reason"],
+        "outcome": row["outcome"] if final else None,
+        "reason": row["reason"] if final else None,
         "createdAt": iso(row["created_at"]),
+        "finalAt": iso(row["final_at"]),
         "openedAt": iso(row["opened_at"]),
         "clickedAt": iso(row["clicked_at"]),
     }

@@ -3,21 +3,20 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 # Bump when a table changes shape, with a step in storage/db.py's MIGRATIONS that takes a
 # database of the version before to this one; a newer or unknown version stops start-up.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # The two kinds of push a send can be.
 INSTANT, TRANSACTIONAL = "instant", "transactional"
 
 # Send statuses, in the order a send moves through them.
 QUEUED, SCHEDULED, SENDING, COMPLETED = "Queued", "Scheduled", "Sending", "Completed"
-# Delivery statuses, and the reason a failed delivery gives.
-DELIVERED, FAILED = "Delivered", "Failed"
-UNREGISTERED = "Unregistered"
+# Delivery statuses: Sent until its time comes (a delivery delay), then final.
+SENT, DELIVERED, FAILED = "Sent", "Delivered", "Failed"
 # A transactional push to a token the account does not know: accepted, reaches nobody.
 UNKNOWN_TOKEN = "UnknownToken"  # noqa: S105 - a delivery's reason, not a secret
 
@@ -61,6 +60,8 @@ class Send(SQLModel, table=True):
     response_body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     delivery_count: int = 0
     completed_at: datetime | None = None
+    # Every delivery written; the send is Completed once none of them is still Sent.
+    fanned_out_at: datetime | None = None
     # SendTransactionalPush only (null or empty for instant sends):
     contact_key: str | None = Field(default=None, index=True)  # the request's contactKey
     trace_id: str | None = None  # idempotency key, per API user
@@ -77,7 +78,14 @@ class Send(SQLModel, table=True):
 class Delivery(SQLModel, table=True):
     """What one device would show for one send."""
 
-    __table_args__ = (UniqueConstraint("send_id", "application_id", "token"),)
+    __table_args__ = (
+        UniqueConstraint("send_id", "application_id", "token"),
+        # Partial indexes: only deliveries still waiting for their time are in them, so the
+        # fan-out of an undelayed send pays nothing for them.
+        Index("ix_delivery_due", "final_at", sqlite_where=text("status = 'Sent'")),
+        Index("ix_delivery_pending", "send_id", sqlite_where=text("status = 'Sent'")),
+        Index("ix_delivery_open_due", "open_due_at", sqlite_where=text("open_due_at IS NOT NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     send_id: int = Field(foreign_key="send.id", index=True)
@@ -93,11 +101,18 @@ class Delivery(SQLModel, table=True):
     target_url: str | None = None
     media_url: str | None = None
     extra: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    status: str
+    status: str  # Sent, then Delivered or Failed
+    # What the provider answered (fanout/outcomes.py), decided at fan-out, and its own text
+    # for a failure; hidden from readers while the delivery is Sent.
+    outcome: str | None = None
     reason: str | None = None
     created_at: datetime
+    final_at: datetime | None = None  # when it became (or, while Sent, becomes) final
     opened_at: datetime | None = None
     clicked_at: datetime | None = None
+    # An open (and a click, at the same moment) the engagement rates planned for later.
+    open_due_at: datetime | None = None
+    click_due_at: datetime | None = None
 
 
 class JournalEntry(SQLModel, table=True):

@@ -1,0 +1,152 @@
+"""What happens to each delivery: its outcome, when it is final, whether and when it is opened."""
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from emulator.fanout.audience import Recipient
+from emulator.fanout.outcomes import (
+    CLEANED,
+    DELIVERED_OUTCOME,
+    INVALID_TOKEN_OUTCOME,
+    OUTCOMES,
+    UNREGISTERED_OUTCOME,
+)
+from emulator.fanout.rules import OutcomeBook, OutcomeRule
+from emulator.fanout.timing import NO_DELAY, Delay, parse_delay
+from emulator.push.fixtures import Application
+from emulator.settings import Settings
+from emulator.storage.rows import sql_datetime
+from emulator.storage.tables import DELIVERED, FAILED, SENT
+
+# A delivery's plan, in storage.deliveries.DELIVERY_COLUMNS order: status, outcome, reason,
+# final_at, opened_at, clicked_at, open_due_at, click_due_at (times in storage form).
+PlanColumns = tuple[str, str, str | None, str, str | None, str | None, str | None, str | None]
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """How every device behaves unless its application or a rule says otherwise."""
+
+    delay: Delay = NO_DELAY
+    open_rate: float = 0.0
+    click_rate: float = 0.0
+    open_window_seconds: float = 3600.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Defaults":
+        return cls(
+            parse_delay(settings.delivery_delay),
+            settings.open_rate,
+            settings.click_rate,
+            float(settings.open_window),
+        )
+
+
+@dataclass
+class DeviceBehaviour:
+    """The settings' defaults, the outcome rules in force, and the seed of the emulator."""
+
+    defaults: Defaults
+    rules: OutcomeBook
+    seed: Callable[[], int | None]
+
+    def planner(self, transaction_id: str, now: datetime) -> "Planner":
+        seed = self.seed()
+        # Each send draws from its own generator: with EMULATOR_SEED the same send (same
+        # transaction id) gets the same delays and opens on every run, in any order.
+        rng = random.Random(f"{seed}:{transaction_id}") if seed is not None else random.Random()
+        return Planner(self.defaults, self.rules if self.rules.active else None, rng, now)
+
+
+def final_status(outcome: str) -> str:
+    return DELIVERED if outcome == DELIVERED_OUTCOME else FAILED
+
+
+class Planner:
+    """The plans of one send's deliveries, all from `now`, the moment it fans out."""
+
+    def __init__(
+        self, defaults: Defaults, rules: OutcomeBook | None, rng: random.Random, now: datetime
+    ) -> None:
+        self._defaults = defaults
+        self._rules = rules
+        self._rng = rng
+        self._now = now
+        self._now_sql = sql_datetime(now)
+        # Devices whose delivery came back final as unregistered or invalid at fan-out: the
+        # real service stops sending to them (the runtime applies it after the fan-out).
+        self.cleaned: set[tuple[str, str]] = set()
+
+    def plan(self, recipient: Recipient) -> PlanColumns:
+        device, application = recipient.device, recipient.application
+        rule = None
+        if self._rules is not None and recipient.failure is None:
+            rule = self._rules.decide(
+                device.token, application.id.lower(), application.platform, device.contactKey
+            )
+        outcome, reason = self._outcome(recipient, rule)
+        delay_ms = self._delay(application, rule)
+        if delay_ms:
+            final_at = self._now + timedelta(milliseconds=delay_ms)
+            final_sql, status = sql_datetime(final_at), SENT
+        else:
+            final_at, final_sql, status = self._now, self._now_sql, final_status(outcome)
+            if outcome in CLEANED and recipient.failure is None and device.status == "active":
+                self.cleaned.add((application.id.lower(), device.token))
+        if outcome != DELIVERED_OUTCOME:
+            return status, outcome, reason, final_sql, None, None, None, None
+        return (status, outcome, reason, final_sql, *self._engagement(application, rule, final_at))
+
+    def _outcome(self, recipient: Recipient, rule: OutcomeRule | None) -> tuple[str, str | None]:
+        """The one place a delivery's outcome is decided, and its reason in the platform's
+        words. A device already unregistered fails so whatever a rule says."""
+        if recipient.failure is not None:
+            # A token the account does not know: no provider was asked, it reaches nobody.
+            return INVALID_TOKEN_OUTCOME, recipient.failure
+        device = recipient.device
+        if device.status == "unregistered":
+            name: str = UNREGISTERED_OUTCOME
+        elif rule is not None and rule.outcome is not None:
+            name = rule.outcome
+        else:
+            name = device.outcome
+        return name, OUTCOMES[name].reason(recipient.application.platform)
+
+    def _delay(self, application: Application, rule: OutcomeRule | None) -> int:
+        """Milliseconds until the delivery is final: the rule's, else the application's, else
+        the settings' delay."""
+        delay = (rule.deliveryDelay if rule is not None else None) or application.deliveryDelay
+        return (delay or self._defaults.delay).draw(self._rng)
+
+    def _engagement(
+        self, application: Application, rule: OutcomeRule | None, final_at: datetime
+    ) -> tuple[str | None, str | None, str | None, str | None]:
+        """opened_at, clicked_at (done at once) or open_due_at, click_due_at (planned) of a
+        delivered push. A click counts as an open, so at least clickRate of them open."""
+        open_rate = _rate(rule, application, "openRate", self._defaults.open_rate)
+        click_rate = _rate(rule, application, "clickRate", self._defaults.click_rate)
+        if not open_rate and not click_rate:
+            return None, None, None, None
+        draw = self._rng.random()
+        if draw >= max(open_rate, click_rate):
+            return None, None, None, None
+        window = self._defaults.open_window_seconds
+        opens_at = (
+            final_at + timedelta(seconds=self._rng.uniform(0, window)) if window else final_at
+        )
+        at = self._now_sql if opens_at == self._now else sql_datetime(opens_at)
+        click = at if draw < click_rate else None
+        if opens_at <= self._now:
+            return at, click, None, None
+        return None, None, at, click
+
+
+def _rate(rule: OutcomeRule | None, application: Application, name: str, default: float) -> float:
+    for source in (rule, application):
+        value: Any = getattr(source, name, None) if source is not None else None
+        if value is not None:
+            return float(value)
+    return default

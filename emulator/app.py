@@ -14,7 +14,18 @@ from emulator.errors import ApiError, BadRequest
 from emulator.middleware.body_limit import BodyLimitMiddleware
 from emulator.middleware.faults import FaultMiddleware
 from emulator.middleware.journal import JournalMiddleware
-from emulator.routes import behaviour, control, docs, events, health, inspect, rest, ui
+from emulator.routes import (
+    behaviour,
+    control,
+    device_feed,
+    docs,
+    events,
+    health,
+    inspect,
+    registry,
+    rest,
+    ui,
+)
 from emulator.routes.deps import require_admin
 from emulator.runtime import Runtime
 from emulator.settings import Settings
@@ -61,6 +72,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         control.router,
         inspect.router,
         events.router,
+        # Before the registry: /devices/{token}/inbox must not be read as a token.
+        device_feed.router,
+        registry.router,
         docs.router,
         ui.fragments,
     ):

@@ -10,6 +10,14 @@ if TYPE_CHECKING:
     from emulator.testing import RunningEmulator
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "push_outcomes(*rules): device outcome rules in force for this test's push_emulator "
+        "(the rules of PUT /_emulator/device-outcomes)",
+    )
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(
         "push_emulator_fixtures",
@@ -34,7 +42,11 @@ def push_emulator(pytestconfig: pytest.Config) -> Iterator["RunningEmulator"]:
 
 @pytest.fixture(autouse=True)
 def _push_emulator_reset(request: pytest.FixtureRequest) -> None:
-    # Only tests that use the emulator pay for a reset, and each starts from a clean one.
+    # Only tests that use the emulator pay for a reset, and each starts from a clean one:
+    # sends, journal, clock, the fixtures' devices and contacts, no outcome rules.
     if "push_emulator" in request.fixturenames:
         emulator: RunningEmulator = request.getfixturevalue("push_emulator")
         emulator.client.reset()
+        rules = [rule for mark in request.node.iter_markers("push_outcomes") for rule in mark.args]
+        if rules:
+            emulator.client.set_outcomes(*rules)

@@ -4,6 +4,7 @@ import argparse
 from collections.abc import Sequence
 
 from emulator import __version__
+from emulator.cli.devices import add_device_commands
 from emulator.cli.remote import add_client_commands
 from emulator.cli.serve import add_serve_commands
 
@@ -17,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_serve_commands(commands)
     add_client_commands(commands)
+    add_device_commands(commands)
     return parser
 
 

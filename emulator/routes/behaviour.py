@@ -1,4 +1,5 @@
-"""/_emulator routes for how the emulated service behaves: faults, rate limits, clock, seed."""
+"""/_emulator routes for how the emulated service behaves: faults, device outcomes, rate
+limits, clock, seed."""
 
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -8,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from emulator.bodies import parse_json_body, validate_json
 from emulator.errors import BadRequest
+from emulator.fanout.rules import parse_outcome_rules
 from emulator.faults import FaultRuleError, parse_rules
 from emulator.push.ratelimit import BucketConfig
 from emulator.routes.deps import RuntimeDep
@@ -47,6 +49,69 @@ async def put_faults(request: Request, runtime: RuntimeDep) -> JsonResponse:
 @router.delete("/faults")
 async def delete_faults(runtime: RuntimeDep) -> JsonResponse:
     runtime.faults.clear()
+    return JsonResponse([])
+
+
+# Device outcome rules -------------------------------------------------------------------
+
+_OUTCOME_RULE_EXAMPLE: dict[str, Any] = {
+    "rule": {
+        "name": "iOS throttled",
+        "match": {"platform": "ios"},
+        "outcome": "throttled",
+        "trigger": {"probability": 0.3, "seed": 7},
+    },
+    "fired": 2,
+    "remaining": None,
+    "expiresAt": None,
+    "active": True,
+}
+
+
+class OutcomeRuleStatus(BaseModel):
+    """A rule in force, how often it fired, and what is left of its trigger."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_OUTCOME_RULE_EXAMPLE]})
+
+    rule: dict[str, Any]
+    fired: int
+    remaining: int | None
+    expiresAt: str | None
+    active: bool
+
+
+@router.get("/device-outcomes", response_model=list[OutcomeRuleStatus])
+async def get_device_outcomes(runtime: RuntimeDep) -> JsonResponse:
+    """The outcome rules in force, each with how often it fired."""
+    return JsonResponse(runtime.outcomes.status())
+
+
+@router.put(
+    "/device-outcomes",
+    response_model=list[OutcomeRuleStatus],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"type": "array", "items": {"type": "object"}},
+                    "example": [_OUTCOME_RULE_EXAMPLE["rule"]],
+                }
+            },
+        }
+    },
+)
+async def put_device_outcomes(request: Request, runtime: RuntimeDep) -> JsonResponse:
+    """Replace every outcome rule (counters and TTLs start again); the next delivery reads
+    them. An empty array clears them."""
+    rules = parse_outcome_rules(parse_json_body(await request.body()))
+    runtime.outcomes.replace(rules)
+    return JsonResponse(runtime.outcomes.status())
+
+
+@router.delete("/device-outcomes", response_model=list[OutcomeRuleStatus])
+async def delete_device_outcomes(runtime: RuntimeDep) -> JsonResponse:
+    runtime.outcomes.clear()
     return JsonResponse([])
 
 

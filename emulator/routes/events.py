@@ -1,13 +1,13 @@
 """GET /_emulator/events: new requests, sends and status changes as Server-Sent Events."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Query
 from starlette.responses import StreamingResponse
 
-from emulator.events import SHUTDOWN, STREAMED_KINDS, EventBus
+from emulator.events import SHUTDOWN, STREAMED_KINDS, Event, EventBus
 from emulator.routes.deps import RuntimeDep
 
 router = APIRouter(tags=["events"])
@@ -16,9 +16,17 @@ router = APIRouter(tags=["events"])
 KEEPALIVE_SECONDS = 15.0
 
 
-async def event_stream(events: EventBus, kinds: frozenset[str] | None) -> AsyncIterator[bytes]:
-    """Ends when the server shuts down; a client that leaves cancels it (and unsubscribes)."""
-    async with events.subscribe() as subscription:
+async def event_stream(
+    events: EventBus,
+    kinds: frozenset[str] | None,
+    device: str | None = None,
+    accept: Callable[[Event], bool] | None = None,
+) -> AsyncIterator[bytes]:
+    """Ends when the server shuts down; a client that leaves cancels it (and unsubscribes).
+
+    With `device`, the stream is that device's own feed (its `push` events); `accept` may
+    narrow any stream further."""
+    async with events.subscribe(device) as subscription:
         # Sent once subscribed: a client that has read it will not miss a later event.
         yield b": connected\n\n"
         while True:
@@ -29,6 +37,8 @@ async def event_stream(events: EventBus, kinds: frozenset[str] | None) -> AsyncI
             if event.kind == SHUTDOWN:
                 return
             if kinds is not None and event.kind not in kinds:
+                continue
+            if accept is not None and not accept(event):
                 continue
             yield (
                 b"event: " + event.kind.encode() + b"\ndata: " + orjson.dumps(event.data) + b"\n\n"
@@ -44,8 +54,12 @@ async def events(
 ) -> StreamingResponse:
     """Every event as it happens (kinds: emulator.events.STREAMED_KINDS); data is JSON."""
     wanted = frozenset(k.strip() for k in kinds.split(",") if k.strip()) if kinds else None
+    return sse_response(event_stream(runtime.events, wanted))
+
+
+def sse_response(stream: AsyncIterator[bytes]) -> StreamingResponse:
     return StreamingResponse(
-        event_stream(runtime.events, wanted),
+        stream,
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -10,7 +10,7 @@ from starlette.staticfiles import StaticFiles
 
 from emulator import CONTROL_PREFIX
 from emulator.errors import BadRequest
-from emulator.events import DELIVERY, PRUNE, REQUEST, RESET, SEND, SEND_STATUS
+from emulator.events import DELIVERIES, DELIVERY, PRUNE, REQUEST, RESET, SEND, SEND_STATUS
 from emulator.routes.deps import RuntimeDep
 from emulator.runtime import Runtime
 from emulator.storage.journal import RequestFilters, list_requests
@@ -45,7 +45,7 @@ fragments = APIRouter(prefix=FRAGMENTS.removeprefix(CONTROL_PREFIX), include_in_
 
 # Events after which each view re-reads its fragment.
 INBOX_EVENTS = ",".join([SEND, SEND_STATUS, RESET, PRUNE])
-SEND_EVENTS = ",".join([SEND_STATUS, DELIVERY, RESET, PRUNE])
+SEND_EVENTS = ",".join([SEND_STATUS, DELIVERY, DELIVERIES, RESET, PRUNE])
 REQUEST_EVENTS = ",".join([REQUEST, RESET, PRUNE])
 
 Part = Literal["list", "body"]

@@ -141,7 +141,7 @@
     if (!heading) return kind === "reset";
     const id = heading.dataset.id;
     if (kind === "send.status") return String(data.id) === id;
-    if (kind === "delivery") return String(data.sendId) === id;
+    if (kind === "delivery" || kind === "deliveries") return String(data.sendId) === id;
     return true;
   }
 

@@ -3,6 +3,7 @@
 from typing import Any
 from urllib.parse import urlsplit
 
+from emulator.fanout.outcomes import OUTCOMES
 from emulator.push.fixtures import FixtureSet
 from emulator.ui.html import Html, image, link, render, web_url
 from emulator.ui.layout import when
@@ -95,21 +96,43 @@ def _fact(label: str, value: object) -> Html:
     return render("<dt>{label}</dt><dd>{value}</dd>", label=label, value=value)
 
 
+def _fate(delivery: dict[str, Any]) -> Html:
+    """Why the device shows nothing (the platform's own answer), or when it will."""
+    status = delivery.get("status")
+    if status == "Failed":
+        outcome = OUTCOMES.get(str(delivery.get("outcome")))
+        kind = "bounced" if outcome is not None and outcome.permanent else "failed"
+        return render(
+            '<p class="fate failure">Not delivered ({kind}): <strong>{reason}</strong> '
+            '<span class="muted">{outcome}</span></p>',
+            kind=kind,
+            reason=delivery.get("reason") or "no reason given",
+            outcome=delivery.get("outcome") or "",
+        )
+    if status == "Sent":
+        return render(
+            '<p class="fate pending">On its way: final {at}</p>',
+            at=when(delivery["finalAt"]) if delivery.get("finalAt") else "later",
+        )
+    return Html("")
+
+
 def delivery_card(delivery: dict[str, Any], fixtures: FixtureSet) -> Html:
     platform = str(delivery.get("platform") or "").lower()
     target = delivery.get("targetUrl")
-    failed = delivery.get("status") != "Delivered"
+    state = {"Failed": " failed", "Sent": " pending"}.get(str(delivery.get("status")), "")
     return render(
-        """<article class="delivery{failed}" data-delivery="{id}" data-platform="{platform}">
+        """<article class="delivery{state}" data-delivery="{id}" data-platform="{platform}">
 <header><span class="platform">{platform_name}</span>{status}</header>
-{preview}{media_note}
+{fate}{preview}{media_note}
 <dl class="facts">{facts}</dl>
 <div class="actions">
 <button type="button" data-action="open" data-delivery="{id}">Open</button>
 <button type="button" data-action="click" data-delivery="{id}">Click</button>
 </div>
 </article>""",
-        failed=" failed" if failed else "",
+        state=state,
+        fate=_fate(delivery),
         id=delivery["id"],
         platform=platform,
         platform_name=PLATFORM_NAMES.get(platform, platform or "?"),
@@ -128,6 +151,7 @@ def delivery_card(delivery: dict[str, Any], fixtures: FixtureSet) -> Html:
                     _fact("Contact", delivery.get("contactKey") or "(anonymous device)"),
                     _fact("Token", delivery.get("token")),
                     _fact("Device", delivery.get("deviceType")),
+                    _fact("Outcome", delivery.get("outcome")),
                     _fact("Reason", delivery.get("reason")),
                     _fact("Opens", link(target) if target else None),
                     _fact(

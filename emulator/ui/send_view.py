@@ -1,6 +1,7 @@
 """One send: what came in, what went back, its warnings, and every device's notification."""
 
 import json
+from collections import Counter
 from typing import Any
 
 from emulator import CONTROL_PREFIX, REST_PREFIX
@@ -38,6 +39,12 @@ def _templates(send: dict[str, Any], fixtures: FixtureSet) -> str:
         template = saved.get(str(template_id).lower())
         names.append(template.name if template else str(template_id))
     return ", ".join(names)
+
+
+def _outcome_counts(deliveries: list[dict[str, Any]]) -> str:
+    """ "5 delivered, 1 unregistered, 2 on their way": what the deliveries came to so far."""
+    counts = Counter(str(d.get("outcome") or "on their way") for d in deliveries)
+    return ", ".join(f"{n} {name}" for name, n in sorted(counts.items(), key=lambda i: -i[1]))
 
 
 def _code_block(block_id: str, heading: str, text: str, buttons: Html) -> Html:
@@ -154,6 +161,7 @@ def send_detail_body(send: dict[str, Any], fixtures: FixtureSet, base_url: str) 
                     ),
                     _fact("Completed", when(send["completedAt"]) if send["completedAt"] else None),
                     _fact("Audience", audience(send, fixtures)),
+                    _fact("Outcomes", _outcome_counts(deliveries)),
                     _fact("Applications", applications(send, fixtures)),
                     _fact("Content" if transactional else "Templates", _templates(send, fixtures)),
                     _fact("Tags", ", ".join(send.get("tags") or [])),

@@ -35,3 +35,28 @@ def test_next_times_out_with_none() -> None:
             return await subscription.next(0.01)
 
     assert asyncio.run(scenario()) is None
+
+
+def test_a_device_feed_hears_its_own_pushes_and_the_shutdown_only() -> None:
+    async def scenario() -> tuple[list[str], list[str], frozenset[str]]:
+        bus = EventBus()
+        async with bus.subscribe("tok-a") as feed, bus.subscribe() as everything:
+            watched = bus.watched_devices()
+            bus.publish_push("tok-b", {"title": "not mine"})
+            bus.publish_push("tok-a", {"title": "mine"})
+            bus.publish("send", id=1)
+            bus.publish("shutdown")
+            await asyncio.sleep(0)
+            heard = []
+            while (event := await feed.next(0.01)) is not None:
+                heard.append(f"{event.kind} {event.data.get('title', '')}".strip())
+            general: list[str] = []
+            while (event := await everything.next(0.01)) is not None:
+                general.append(event.kind)
+        assert bus.watched_devices() == frozenset()
+        return heard, general, watched
+
+    heard, general, watched = asyncio.run(scenario())
+    assert heard == ["push mine", "shutdown"]
+    assert general == ["send", "shutdown"]  # pushes go to device feeds only
+    assert watched == {"tok-a"}

@@ -4,7 +4,13 @@ from fastapi.testclient import TestClient
 
 from emulator.cli import build_parser
 from emulator.client import query_params
-from emulator.filters import PAGE_PARAMS, REQUEST_FILTERS, SEND_FILTERS
+from emulator.filters import (
+    CONTACT_FILTERS,
+    DEVICE_FILTERS,
+    PAGE_PARAMS,
+    REQUEST_FILTERS,
+    SEND_FILTERS,
+)
 from emulator.storage.sends import SendFilters
 
 
@@ -13,10 +19,12 @@ def test_every_send_filter_narrows_the_sends_in_storage() -> None:
     values = {f.param: "2030-01-01T00:00:00Z" if f.kind == "time" else "x" for f in SEND_FILTERS}
     values["status"] = "queued"
     values["kind"] = "Transactional"
+    values["outcome"] = "THROTTLED"
     parsed = SendFilters.from_query(values)
     assert set(parsed.values) == {f.param for f in SEND_FILTERS}
     assert parsed.status == "Queued"
     assert parsed.values["kind"] == "transactional"
+    assert parsed.values["outcome"] == "throttled"
 
 
 def test_the_client_spells_every_filter_as_the_api_does() -> None:
@@ -32,6 +40,7 @@ def test_the_cli_has_a_flag_for_every_filter() -> None:
         ("sends", SEND_FILTERS),
         ("export", SEND_FILTERS),
         ("requests", REQUEST_FILTERS),
+        ("devices", DEVICE_FILTERS),
     ):
         for f in filters:
             args = parser.parse_args([command, f.flag, "v"])
@@ -49,3 +58,5 @@ def test_the_api_docs_list_every_filter(client: TestClient) -> None:
     assert sends | {"count", "timeout"} <= names("/_emulator/sends/wait")
     assert sends <= names("/_emulator/export")
     assert {f.param for f in REQUEST_FILTERS} | {"limit", "cursor"} <= names("/_emulator/requests")
+    assert {f.param for f in DEVICE_FILTERS} | {"limit", "cursor"} <= names("/_emulator/devices")
+    assert {f.param for f in CONTACT_FILTERS} | {"limit", "cursor"} <= names("/_emulator/contacts")

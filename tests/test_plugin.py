@@ -79,3 +79,42 @@ def test_the_ini_option_names_the_session_fixtures(tmp_path: Path) -> None:
     )
     result = run_pytest(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+OUTCOMES = """
+import httpx
+import pytest
+
+IOS = "99d9b8fb-0c62-5a85-3e43-2402554d93a5"
+AUTH = {"Authorization": "Bearer demo-token"}
+
+
+def send_to_ios(push_emulator):
+    push = {"applicationIds": [IOS], "content": {"title": "Hi"}}
+    r = httpx.post(f"{push_emulator.base_url}/push/sendInstant", json=push, headers=AUTH)
+    [done] = push_emulator.client.wait_for_sends()
+    return push_emulator.client.send(done["trackingId"])["deliveries"]
+
+
+@pytest.mark.push_outcomes({"match": {"platform": "ios"}, "outcome": "throttled"})
+def test_a_marked_test_gets_its_rules(push_emulator):
+    assert {d["reason"] for d in send_to_ios(push_emulator)} == {"429 TooManyRequests"}
+
+
+def test_the_next_test_has_none_and_the_fixtures_devices(push_emulator):
+    push_emulator.client.update_device("apns-lena-iphone13", status="unregistered")
+    assert push_emulator.client.outcomes() == []
+    assert {d["outcome"] for d in send_to_ios(push_emulator)} == {"delivered", "unregistered"}
+
+
+def test_and_the_device_is_back(push_emulator):
+    assert push_emulator.client.device("apns-lena-iphone13")["status"] == "active"
+"""
+
+
+def test_the_push_outcomes_marker_sets_rules_for_one_test(tmp_path: Path) -> None:
+    (tmp_path / "test_outcomes.py").write_text(OUTCOMES)
+    (tmp_path / "pytest.ini").write_text("[pytest]\naddopts = --strict-markers\n")
+    result = run_pytest(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout

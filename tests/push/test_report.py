@@ -206,3 +206,38 @@ def test_report_calls_are_journaled_with_their_tracking_id(client: TestClient) -
     report(client, UNKNOWN, ANDROID_APP)
     [entry] = journal(client)
     assert (entry.method, entry.status, entry.tracking_id) == ("GET", 404, UNKNOWN)
+
+
+def test_permanent_failures_bounce_and_the_rest_are_errors_named_by_the_most_common(
+    client: TestClient,
+) -> None:
+    outcomes = {
+        "fcm-ada-pixel8": "invalidToken",
+        "fcm-mehmet-galaxy": "senderMismatch",
+        "fcm-ayse-redmi": "throttled",
+        "fcm-jonas-tab": "throttled",
+        "fcm-zeynep-a54": "providerError",
+    }
+    for token, outcome in outcomes.items():
+        client.patch(f"/_emulator/devices/{token}", json={"outcome": outcome})
+    tracking_id = send_and_settle(client)
+    data = report(client, tracking_id, ANDROID_APP).json()["data"]
+    # Bounces: invalid, mismatch and the unregistered handset; errors: quota twice, FCM down.
+    assert (data["totalDeliveredCount"], data["totalBounceCount"], data["totalErrorCount"]) == (
+        1,
+        3,
+        3,
+    )
+    assert data["errorMessage"] == "QUOTA_EXCEEDED"
+    assert data["deviceTypes"] == [
+        {"itemName": "Android Phone", "deliveredCount": 1, "openCount": 0},
+        {"itemName": "Android Tablet", "deliveredCount": 0, "openCount": 0},  # its one failed
+    ]
+
+
+def test_an_error_tie_names_the_first_reason_alphabetically(client: TestClient) -> None:
+    client.patch("/_emulator/devices/apns-lena-iphone13", json={"outcome": "throttled"})
+    client.patch("/_emulator/devices/apns-alan-ipad", json={"outcome": "providerError"})
+    tracking_id = send_and_settle(client, applicationIds=[IOS_APP])
+    data = report(client, tracking_id, IOS_APP).json()["data"]
+    assert (data["totalErrorCount"], data["errorMessage"]) == (2, "429 TooManyRequests")

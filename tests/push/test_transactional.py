@@ -17,9 +17,9 @@ from emulator.push.transactional import (
 )
 from emulator.settings import BUNDLED_FIXTURES
 from emulator.storage.tables import QUEUED, TRANSACTIONAL
-from tests.support.demo import ANDROID_APP, WEB_APP, payload
+from tests.support.demo import ANDROID_APP, BOOKING_CONTENT, WEB_APP, payload
 
-BOOKING = "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b"
+BOOKING = BOOKING_CONTENT
 
 
 @pytest.fixture(scope="module")

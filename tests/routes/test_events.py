@@ -1,11 +1,9 @@
 """GET /_emulator/events: a Server-Sent Events stream that ends on disconnect and shutdown."""
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 from fastapi.testclient import TestClient
 
@@ -14,24 +12,12 @@ from emulator.testing import run_emulator
 from tests.support.app import runtime_of
 from tests.support.demo import DEMO, inline_send
 from tests.support.inspecting import hold_dispatcher, post_send, send_id_of, set_status
+from tests.support.sse import events
 
 
 @pytest.fixture(autouse=True)
 def _held(client: TestClient) -> None:
     hold_dispatcher(client)
-
-
-def events(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(kind, data) of each event. A keep-alive means nothing came for a while: a test
-    waiting for an event fails then rather than hang."""
-    kind = None
-    for line in lines:
-        assert line != ": keep-alive", "the expected event never came"
-        if line.startswith("event: "):
-            kind = line.removeprefix("event: ")
-        elif line.startswith("data: ") and kind is not None:
-            yield kind, orjson.loads(line.removeprefix("data: "))
-            kind = None
 
 
 def test_the_stream_carries_requests_sends_status_changes_and_resets(

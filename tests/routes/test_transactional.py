@@ -13,11 +13,11 @@ from emulator.app import create_app
 from emulator.settings import Settings
 from emulator.storage.tables import COMPLETED, TRANSACTIONAL
 from tests.support.app import edit_fixture, runtime_of
-from tests.support.demo import ANDROID_APP, DEMO, IOS_APP, inline_send, payload
+from tests.support.demo import ANDROID_APP, BOOKING_CONTENT, DEMO, IOS_APP, inline_send, payload
 from tests.support.stored import journal, stored_sends
 
 PUSH = "/rest/transactional/push"
-BOOKING = "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b"
+BOOKING = BOOKING_CONTENT
 SIGN_IN_CODE = "f2a3b4c5-d6e7-4f8a-9b0c-1d2e3f4a5b6c"
 
 

@@ -133,6 +133,16 @@ def test_the_send_view_shows_each_device_its_own_text(client: TestClient) -> Non
     assert "Copy as curl" in page
 
 
+def test_the_send_view_says_how_each_delivery_came_out(client: TestClient) -> None:
+    client.patch("/_emulator/devices/apns-lena-iphone13", json={"outcome": "senderMismatch"})
+    answer = post_send(client, applicationIds=[ANDROID_APP, IOS_APP])
+    dispatched(client)
+    page = client.get(f"/_emulator/ui/sends/{answer['data']['trackingId']}").text
+    assert "<dt>Outcomes</dt><dd>11 delivered, 1 unregistered, 1 senderMismatch</dd>" in page
+    assert "Not delivered (bounced): <strong>400 DeviceTokenNotForTopic</strong>" in page
+    assert "Not delivered (bounced): <strong>UNREGISTERED</strong>" in page  # FCM's words
+
+
 def test_an_unknown_send_is_a_404_page(client: TestClient) -> None:
     response = client.get("/_emulator/ui/sends/no-such-send")
     assert response.status_code == 404

@@ -103,6 +103,57 @@ def test_a_database_of_the_previous_version_is_migrated_and_keeps_its_sends(
     open_database(path).dispose()
 
 
+def test_a_database_of_version_2_gets_delivery_outcomes_and_keeps_its_rows(
+    tmp_path: Path,
+) -> None:
+    # The schema as version 2 created it, with a completed send and three deliveries.
+    path = tmp_path / "v2.db"
+    when = "2026-11-01 10:00:00.000000"
+    with sqlite3.connect(path) as connection:
+        connection.executescript((Path(__file__).parent / "data" / "schema_v2.sql").read_text())
+        connection.execute(
+            "INSERT INTO send (id, kind, tracking_id, transaction_id, status, received_at, "
+            "updated_at, api_user, client_ip, request_body, application_ids, all_applications, "
+            "template_ids, use_only_engaged, content, warnings, response_body, delivery_count, "
+            "completed_at, tags) VALUES (1, 'instant', 't-1', 'x-1', 'Completed', :when, "
+            ":when, 'demo-user', '127.0.0.1', '{}', '[]', 1, '[]', 0, '{}', '[]', '{}', 3, "
+            ":when, '[]')",
+            {"when": when},
+        )
+        connection.executemany(
+            "INSERT INTO delivery (send_id, token, application_id, platform, extra, status, "
+            "reason, created_at) VALUES (1, ?, 'a', 'android', '{}', ?, ?, ?)",
+            [
+                ("ok", "Delivered", None, when),
+                ("gone", "Failed", "Unregistered", when),
+                ("stranger", "Failed", "UnknownToken", when),
+            ],
+        )
+    engine = open_database(path)
+    try:
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT token, outcome, reason, final_at FROM delivery ORDER BY id"
+            ).all()
+            fanned_out = connection.exec_driver_sql("SELECT fanned_out_at FROM send").scalar()
+            indexes = {
+                row[0]
+                for row in connection.exec_driver_sql(
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'delivery'"
+                )
+            }
+        assert [tuple(row) for row in rows] == [
+            ("ok", "delivered", None, "2026-11-01 10:00:00.000000"),
+            ("gone", "unregistered", "Unregistered", "2026-11-01 10:00:00.000000"),
+            ("stranger", "invalidToken", "UnknownToken", "2026-11-01 10:00:00.000000"),
+        ]
+        assert fanned_out == "2026-11-01 10:00:00.000000"
+        assert {"ix_delivery_due", "ix_delivery_pending", "ix_delivery_open_due"} <= indexes
+    finally:
+        engine.dispose()
+    open_database(path).dispose()
+
+
 def test_a_database_of_a_newer_version_stops_start_up(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
     open_database(path).dispose()

@@ -29,7 +29,9 @@ def delivery(**fields: Any) -> dict[str, Any]:
         "mediaUrl": None,
         "extra": {},
         "status": "Delivered",
+        "outcome": "delivered",
         "reason": None,
+        "finalAt": "2026-01-02T03:04:05Z",
         "openedAt": None,
         "clickedAt": None,
         **fields,
@@ -90,6 +92,30 @@ def test_a_card_shows_language_contact_and_engagement() -> None:
     anonymous = delivery_card(delivery(status="Failed", reason="Unregistered"), FIXTURES)
     assert "(anonymous device)" in anonymous
     assert 'class="delivery failed"' in anonymous
+
+
+def test_a_failed_delivery_says_what_its_platform_answered() -> None:
+    bounced = delivery_card(
+        delivery(
+            platform="ios", status="Failed", outcome="invalidToken", reason="400 BadDeviceToken"
+        ),
+        FIXTURES,
+    )
+    assert (
+        '<p class="fate failure">Not delivered (bounced): <strong>400 BadDeviceToken</strong> '
+        '<span class="muted">invalidToken</span></p>'
+    ) in bounced
+    assert "<dt>Outcome</dt><dd>invalidToken</dd>" in bounced
+    failed = delivery_card(
+        delivery(status="Failed", outcome="throttled", reason="<QUOTA_EXCEEDED>"), FIXTURES
+    )
+    assert "Not delivered (failed): <strong>&lt;QUOTA_EXCEEDED&gt;</strong>" in failed
+    pending = delivery_card(delivery(status="Sent", outcome=None), FIXTURES)
+    assert 'class="delivery pending"' in pending
+    assert (
+        '<p class="fate pending">On its way: final <time datetime="2026-01-02T03:04:05Z"' in pending
+    )
+    assert "fate" not in delivery_card(delivery(), FIXTURES)
 
 
 def test_times_and_statuses_have_their_display_forms() -> None:

@@ -77,3 +77,20 @@ def test_the_curl_examples_work_as_pasted(tmp_path: Path) -> None:
         11,
         "Token not found with given ContactKey",
     )
+
+
+@pytest.mark.process
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_the_contact_with_two_devices_example_works_as_pasted(tmp_path: Path) -> None:
+    section = README.split("## Devices that behave like real ones", 1)[1].split("\n## ", 1)[0]
+    [block] = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
+    with serving(tmp_path) as url:
+        output = subprocess.run(
+            ["bash", "-e", "-c", block.replace("http://127.0.0.1:8080", url)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    contact, devices = [json.loads(b) for b in re.split(r"(?<=\})(?=\{)", output.strip())]
+    assert contact["items"][0]["contactKey"] == "c-100"
+    assert [d["contactKey"] for d in devices["items"]] == ["c-100", "c-100"]

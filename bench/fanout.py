@@ -1,4 +1,5 @@
-"""Fan-out benchmark: deliveries/s for a 100,000-device send, and send latency meanwhile."""
+"""Fan-out benchmark: deliveries/s for a 100,000-device send, and send latency meanwhile; plain,
+and with devices failing in mixed ways and a 30 % open rate."""
 
 import argparse
 import asyncio
@@ -22,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from emulator.fanout.dispatcher import CHUNK_SIZE  # noqa: E402
+from emulator.fanout.outcomes import OUTCOME_NAMES  # noqa: E402
 from emulator.push.accept import accept_send  # noqa: E402
 from emulator.runtime import Runtime  # noqa: E402
 from emulator.serving import free_port, serve_process  # noqa: E402
@@ -37,6 +39,11 @@ HEADERS = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json
 TARGET_PER_SECOND = 20_000
 LANGUAGES = ["EN", "TR", "DE", "FR"]
 DEVICE_TYPES = ["Android Phone", "Android Tablet"]
+# The mixed variant: one device in ten fails, each failure outcome in turn, and 30 % of the
+# delivered pushes are opened (at once: the open is written with the delivery).
+FAILURES = [name for name in OUTCOME_NAMES if name != "delivered"]
+FAILING_SHARE = 10
+OPEN_RATE = 0.3
 
 # A realistic send: per-language content with every personalisation form in it.
 BIG_SEND = {
@@ -69,8 +76,9 @@ BIG_SEND = {
 SMALL_SEND = {"applicationIds": [SMALL_APP], "content": {"title": "ping", "message": "pong"}}
 
 
-def write_fixtures(folder: Path, devices: int) -> None:
-    """A bench user with a bucket that never refuses, one big application and one tiny one."""
+def write_fixtures(folder: Path, devices: int, mixed: bool = False) -> None:
+    """A bench user with a bucket that never refuses, one big application and one tiny one;
+    `mixed`: failing devices and an open rate on the big application."""
     folder.mkdir(parents=True)
     users = [
         {
@@ -81,10 +89,10 @@ def write_fixtures(folder: Path, devices: int) -> None:
             "rateLimit": {"capacity": 1_000_000, "refillPerSecond": 1_000_000},
         }
     ]
-    applications = [
-        {"id": BIG_APP, "name": "Bench Android", "platform": "android"},
-        {"id": SMALL_APP, "name": "Bench tiny", "platform": "ios"},
-    ]
+    big: dict[str, Any] = {"id": BIG_APP, "name": "Bench Android", "platform": "android"}
+    if mixed:
+        big["openRate"] = OPEN_RATE
+    applications = [big, {"id": SMALL_APP, "name": "Bench tiny", "platform": "ios"}]
     contacts: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
     for i in range(devices):
@@ -93,17 +101,18 @@ def write_fixtures(folder: Path, devices: int) -> None:
         if i % 3:
             contact["city"] = f"City{i % 50}"
         contacts.append(contact)
-        rows.append(
-            {
-                "token": f"fcm-{i:06d}",
-                "applicationId": BIG_APP,
-                "contactKey": key,
-                "language": LANGUAGES[i % len(LANGUAGES)],
-                "engaged": i % 2 == 0,
-                "deviceType": DEVICE_TYPES[i % 2],
-                "status": "unregistered" if i % 100 == 0 else "active",
-            }
-        )
+        device = {
+            "token": f"fcm-{i:06d}",
+            "applicationId": BIG_APP,
+            "contactKey": key,
+            "language": LANGUAGES[i % len(LANGUAGES)],
+            "engaged": i % 2 == 0,
+            "deviceType": DEVICE_TYPES[i % 2],
+            "status": "unregistered" if i % 100 == 0 else "active",
+        }
+        if mixed and i % FAILING_SHARE == 5:
+            device["outcome"] = FAILURES[(i // FAILING_SHARE) % len(FAILURES)]
+        rows.append(device)
     rows.append({"token": "apns-tiny", "applicationId": SMALL_APP, "status": "active"})
     files = {
         "api_users": users,
@@ -122,6 +131,7 @@ def in_process(settings: Settings, rounds: int) -> dict[str, Any]:
     runtime.dispatcher.start()
     start_seconds = time.perf_counter() - started
     timings: list[float] = []
+    outcomes: dict[str, int] = {}
     try:
         for _ in range(rounds):
             context = runtime.send_context("bench-user", "127.0.0.1")
@@ -136,10 +146,25 @@ def in_process(settings: Settings, rounds: int) -> dict[str, Any]:
                 status, count = connection.exec_driver_sql(
                     "SELECT status, delivery_count FROM send WHERE id = ?", (send_id,)
                 ).one()
+                outcomes = dict(
+                    connection.exec_driver_sql(
+                        "SELECT outcome, count(*) FROM delivery WHERE send_id = ? GROUP BY outcome",
+                        (send_id,),
+                    ).all()
+                )
+                outcomes["opened"] = connection.exec_driver_sql(
+                    "SELECT count(*) FROM delivery WHERE send_id = ? AND opened_at IS NOT NULL",
+                    (send_id,),
+                ).scalar_one()
             assert status == COMPLETED, status
     finally:
         runtime.close()
-    return {"deliveries": count, "timings": timings, "start_seconds": start_seconds}
+    return {
+        "deliveries": count,
+        "timings": timings,
+        "start_seconds": start_seconds,
+        "outcomes": outcomes,
+    }
 
 
 @contextmanager
@@ -153,6 +178,8 @@ def server(settings: Settings, port: int) -> Iterator[str]:
         str(settings.db),
         "--fixtures",
         str(settings.fixtures),
+        "--open-window",
+        str(settings.open_window),
     ]
     # 100,000 devices take a while to load and index before the server is ready.
     with serve_process(command, port, timeout=120):
@@ -215,12 +242,14 @@ async def over_http(base: str, rate: float, idle_seconds: float, rounds: int) ->
             stop.set()
             await task
             data = report.json()["data"]
-            deliveries = data["totalDeliveredCount"] + data["totalBounceCount"]
+            deliveries = sum(data[f"total{k}Count"] for k in ("Delivered", "Bounce", "Error"))
+            opens = data["totalOpenCount"]
             tracking_ids.append(tracking_id)
     return {
         "tracking_ids": tracking_ids,
         "big_send_accepted_ms": max(accepted_ms),
         "deliveries": deliveries,
+        "opens": opens,
         "idle": idle,
         "busy": busy,
     }
@@ -264,6 +293,40 @@ def write_report(path: Path, text: str) -> None:
     path.write_text(kept if kept.endswith("\n") else kept + "\n")
 
 
+def run_variant(folder: Path, args: argparse.Namespace, mixed: bool) -> dict[str, Any]:
+    """Both measures for one fixture set: in process, then a real server under load."""
+    write_fixtures(folder / "fixtures", args.devices, mixed)
+    # Opens at once (a window of 0): the open is written with the delivery, inside the
+    # fan-out measured, rather than settled an hour later outside it.
+    local = Settings(db=folder / "in-process.db", fixtures=folder / "fixtures", open_window=0)
+    alone = in_process(local, args.rounds)
+    remote = local.model_copy(update={"db": folder / "server.db"})
+    with server(remote, free_port()) as base:
+        result = asyncio.run(over_http(base, args.rate, args.idle_seconds, args.rounds))
+    served = [fanout_seconds(remote.db, t) for t in result["tracking_ids"]]
+    alone_seconds = statistics.median(alone["timings"])
+    served_seconds = statistics.median(served)
+    return {
+        "alone": alone,
+        "alone_seconds": alone_seconds,
+        "alone_rate": alone["deliveries"] / alone_seconds,
+        "result": result,
+        "served": served,
+        "served_seconds": served_seconds,
+        "served_rate": result["deliveries"] / served_seconds,
+    }
+
+
+def _rounds(timings: list[float]) -> str:
+    return ", ".join(f"{seconds:.2f} s" for seconds in timings)
+
+
+def _outcomes(counts: dict[str, int]) -> str:
+    failed = {k: v for k, v in counts.items() if k not in {"delivered", "opened"}}
+    listed = ", ".join(f"{n:,} {name}" for name, n in sorted(failed.items()))
+    return f"{counts.get('delivered', 0):,} delivered ({counts['opened']:,} opened); {listed}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--devices", type=int, default=100_000)
@@ -275,52 +338,67 @@ def main() -> int:
 
     folder = Path(tempfile.mkdtemp(prefix="push-emulator-bench-"))
     try:
-        write_fixtures(folder / "fixtures", args.devices)
-        local = Settings(db=folder / "in-process.db", fixtures=folder / "fixtures")
-        alone = in_process(local, args.rounds)
-        remote = Settings(db=folder / "server.db", fixtures=folder / "fixtures")
-        with server(remote, free_port()) as base:
-            result = asyncio.run(over_http(base, args.rate, args.idle_seconds, args.rounds))
-        served = [fanout_seconds(remote.db, t) for t in result["tracking_ids"]]
+        plain = run_variant(folder / "plain", args, mixed=False)
+        mixed = run_variant(folder / "mixed", args, mixed=True)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
-    alone_seconds = statistics.median(alone["timings"])
-    alone_rate = alone["deliveries"] / alone_seconds
-    served_seconds = statistics.median(served)
-    served_rate = result["deliveries"] / served_seconds
-    ok = min(alone_rate, served_rate) >= TARGET_PER_SECOND
+    ok = all(min(v["alone_rate"], v["served_rate"]) >= TARGET_PER_SECOND for v in (plain, mixed))
     verdict = "met" if ok else "MISSED"
+
+    def both(figure: Any) -> tuple[str, str]:
+        return figure(plain), figure(mixed)
+
     rows = [
         (
             f"fan-out, in-process dispatcher alone (median of {args.rounds} rounds)",
-            f"{alone['deliveries']:,} deliveries in {alone_seconds:.2f} s = "
-            f"**{alone_rate:,.0f} deliveries/s** (rounds: "
-            + ", ".join(f"{seconds:.2f} s" for seconds in alone["timings"])
-            + ")",
+            *both(
+                lambda v: (
+                    f"{v['alone']['deliveries']:,} in {v['alone_seconds']:.2f} s = "
+                    f"**{v['alone_rate']:,.0f} deliveries/s** ({_rounds(v['alone']['timings'])})"
+                )
+            ),
         ),
+        ("outcomes of the last round", *both(lambda v: _outcomes(v["alone"]["outcomes"]))),
         (
             "start-up: load and index the fixtures",
-            f"{alone['start_seconds']:.2f} s (once, before serving)",
+            *both(lambda v: f"{v['alone']['start_seconds']:.2f} s (once, before serving)"),
         ),
         (
             f"fan-out, `push-emulator serve`, {args.rate:g} small sends/s meanwhile "
-            f"(median of {len(served)} rounds)",
-            f"{result['deliveries']:,} deliveries in {served_seconds:.2f} s = "
-            f"**{served_rate:,.0f} deliveries/s** (rounds: "
-            + ", ".join(f"{seconds:.2f} s" for seconds in served)
-            + ")",
+            f"(median of {args.rounds} rounds)",
+            *both(
+                lambda v: (
+                    f"{v['result']['deliveries']:,} in {v['served_seconds']:.2f} s = "
+                    f"**{v['served_rate']:,.0f} deliveries/s** ({_rounds(v['served'])})"
+                )
+            ),
         ),
-        ("the big send's own answer (slowest)", f"{result['big_send_accepted_ms']:.1f} ms"),
-        (f"small sends, idle server ({args.rate:g}/s)", describe(result["idle"])),
-        (f"small sends during the fan-out ({args.rate:g}/s)", describe(result["busy"])),
+        (
+            "the report's totalOpenCount (last round)",
+            *both(lambda v: f"{v['result']['opens']:,}"),
+        ),
+        (
+            "the big send's own answer (slowest)",
+            *both(lambda v: f"{v['result']['big_send_accepted_ms']:.1f} ms"),
+        ),
+        (
+            f"small sends, idle server ({args.rate:g}/s)",
+            *both(lambda v: describe(v["result"]["idle"])),
+        ),
+        (
+            f"small sends during the fan-out ({args.rate:g}/s)",
+            *both(lambda v: describe(v["result"]["busy"])),
+        ),
     ]
-    for measure, figure in rows:
-        print(f"{measure}: {figure.replace('**', '')}")
+    for measure, first, second in rows:
+        print(
+            f"{measure}:\n  plain: {first.replace('**', '')}\n  mixed: {second.replace('**', '')}"
+        )
     print(f"target {TARGET_PER_SECOND:,} deliveries/s: {verdict}")
     if not args.no_write:
         command = "`" + " ".join([".venv/bin/python bench/fanout.py", *sys.argv[1:]]) + "`"
-        table = "\n".join(f"| {measure} | {figure} |" for measure, figure in rows)
+        table = "\n".join(f"| {m} | {a} | {b} |" for m, a, b in rows)
         text = FANOUT_SECTION.format(
             when=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             cores=os.cpu_count(),
@@ -330,6 +408,9 @@ def main() -> int:
             target=TARGET_PER_SECOND,
             verdict=verdict,
             chunk=CHUNK_SIZE,
+            share=100 // FAILING_SHARE,
+            failures=", ".join(FAILURES),
+            open_rate=round(OPEN_RATE * 100),
         )
         write_report(ROOT / "docs" / "PERFORMANCE.md", text)
     return 0 if ok else 1
@@ -345,8 +426,16 @@ a real `push-emulator serve` process on a free port (acceptance to completion, a
 recorded them) while small sends (one device each, fanned out too) arrive at a steady rate
 from an httpx client; their latency is compared with the same load on an idle server.
 
-| measure | result |
-| --- | --- |
+Each measure runs twice, side by side in one run: on the plain devices, and on the mixed
+variant, where {share} % of the devices fail ({failures}, in turn) and the
+application opens {open_rate} % of the delivered pushes (`openRate`, with
+`EMULATOR_OPEN_WINDOW=0` so each open is written with its delivery, inside the time
+measured). Token clean-up is on, as by default: after the first round the devices that came
+back unregistered or invalid are unregistered, so later rounds rebuild the audience index and
+fail them as `unregistered`.
+
+| measure | plain | mixed: {share} % failing, {open_rate} % opened |
+| --- | --- | --- |
 {table}
 
 Target: at least {target:,} deliveries/s, {verdict}. Deliveries are written in chunks of

@@ -11,6 +11,7 @@ import httpx
 import orjson
 
 from emulator import CONTROL_PREFIX
+from emulator.device_shapes import ContactItem, DeviceRecord, OutcomeRuleStatus, PushItem
 from emulator.filters import PAGE_PARAMS, REQUEST_FILTERS, SEND_FILTERS, keyword_params
 
 DEFAULT_URL = "http://127.0.0.1:8080"
@@ -299,68 +300,68 @@ class EmulatorClient:
 
     # The device registry, contacts, outcome rules and device feeds ------------------------
     # (GET/POST/PATCH/DELETE /_emulator/devices and /contacts, /_emulator/device-outcomes,
-    # /_emulator/devices/{token}/inbox.) Types are at the end of this module.
+    # /_emulator/devices/{token}/inbox; their types are in emulator.device_shapes.)
 
-    def devices(self, **filters: Any) -> list["DeviceRecord"]:
+    def devices(self, **filters: Any) -> list[DeviceRecord]:
         """Registered devices, oldest first; filters `application_id`, `contact_key`,
         `token`, `status`, and `limit` / `cursor`."""
         page = self._call("GET", "/devices", params=query_params(filters))
         return cast(list[DeviceRecord], page["items"])
 
-    def device(self, token: str, application_id: str | None = None) -> "DeviceRecord":
+    def device(self, token: str, application_id: str | None = None) -> DeviceRecord:
         return cast(
             DeviceRecord, self._call("GET", _device_path(token), params=_app(application_id))
         )
 
-    def add_devices(self, *devices: Mapping[str, Any]) -> list["DeviceRecord"]:
+    def add_devices(self, *devices: Mapping[str, Any]) -> list[DeviceRecord]:
         """Register devices, each a devices.json record; the next send reaches them."""
         added = self._call("POST", "/devices", json=list(devices))
         return cast(list[DeviceRecord], added["items"])
 
     def update_device(
         self, token: str, application_id: str | None = None, **changes: Any
-    ) -> "DeviceRecord":
+    ) -> DeviceRecord:
         """Change `status`, `engaged`, `language`, `contact_key` or `outcome`."""
         body = {_camel(name): value for name, value in changes.items()}
         path = _device_path(token)
         return cast(DeviceRecord, self._call("PATCH", path, params=_app(application_id), json=body))
 
-    def delete_device(self, token: str, application_id: str | None = None) -> "DeviceRecord":
+    def delete_device(self, token: str, application_id: str | None = None) -> DeviceRecord:
         path = _device_path(token)
         return cast(DeviceRecord, self._call("DELETE", path, params=_app(application_id)))
 
-    def device_inbox(self, token: str, **params: Any) -> list["PushItem"]:
+    def device_inbox(self, token: str, **params: Any) -> list[PushItem]:
         """What the device with this token was shown, newest first."""
         path = _device_path(token) + "/inbox"
         return cast(list[PushItem], self._call("GET", path, params=query_params(params))["items"])
 
-    def contacts(self, **filters: Any) -> list["ContactItem"]:
+    def contacts(self, **filters: Any) -> list[ContactItem]:
         """Contacts of the tables; filters `table_id`, `contact_key`, `limit`, `cursor`."""
         page = self._call("GET", "/contacts", params=query_params(filters))
         return cast(list[ContactItem], page["items"])
 
-    def add_contacts(self, table_id: str, *contacts: Mapping[str, Any]) -> list["ContactItem"]:
+    def add_contacts(self, table_id: str, *contacts: Mapping[str, Any]) -> list[ContactItem]:
         """Add contacts ({"contactKey": ..., any fields}) to a table."""
         added = self._call("POST", f"/contacts/{table_id}", json=list(contacts))
         return cast(list[ContactItem], added["items"])
 
-    def update_contact(self, table_id: str, contact_key: str, **fields: Any) -> "ContactItem":
+    def update_contact(self, table_id: str, contact_key: str, **fields: Any) -> ContactItem:
         """Set a contact's fields; a field set to None is removed."""
         path = f"/contacts/{table_id}/{quote(contact_key, safe='')}"
         return cast(ContactItem, self._call("PATCH", path, json=fields))
 
-    def delete_contact(self, table_id: str, contact_key: str) -> "ContactItem":
+    def delete_contact(self, table_id: str, contact_key: str) -> ContactItem:
         path = f"/contacts/{table_id}/{quote(contact_key, safe='')}"
         return cast(ContactItem, self._call("DELETE", path))
 
-    def set_outcomes(self, *rules: Mapping[str, Any]) -> list["OutcomeRuleStatus"]:
+    def set_outcomes(self, *rules: Mapping[str, Any]) -> list[OutcomeRuleStatus]:
         """Replace the device outcome rules, e.g. `set_outcomes({"match": {"platform": "ios"},
         "outcome": "throttled", "trigger": {"probability": 0.3, "seed": 7}})`; none clears."""
         return cast(
             list[OutcomeRuleStatus], self._call("PUT", "/device-outcomes", json=list(rules))
         )
 
-    def outcomes(self) -> list["OutcomeRuleStatus"]:
+    def outcomes(self) -> list[OutcomeRuleStatus]:
         """The rules in force, each with how often it `fired`."""
         return cast(list[OutcomeRuleStatus], self._call("GET", "/device-outcomes"))
 
@@ -380,52 +381,3 @@ def _app(application_id: str | None) -> dict[str, str]:
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
-
-
-class DeviceRecord(TypedDict):
-    token: str
-    applicationId: str
-    contactKey: str | None
-    language: str | None
-    engaged: bool
-    deviceType: str | None
-    browser: str | None
-    status: str  # active or unregistered
-    outcome: str  # what its deliveries get: delivered, unregistered, invalidToken, ...
-
-
-class ContactItem(TypedDict):
-    tableId: str
-    contactKey: str
-    fields: dict[str, Any]
-
-
-class PushItem(TypedDict):
-    """A push as its device showed it (an inbox item, or a device feed's `push` event)."""
-
-    deliveryId: int
-    sendId: int
-    trackingId: str
-    transactionId: str
-    kind: str
-    token: str
-    applicationId: str
-    platform: str
-    contactKey: str | None
-    language: str | None
-    title: str | None
-    message: str | None
-    targetUrl: str | None
-    mediaUrl: str | None
-    extra: dict[str, Any]
-    shownAt: str
-    openedAt: str | None
-    clickedAt: str | None
-
-
-class OutcomeRuleStatus(TypedDict):
-    rule: dict[str, Any]
-    fired: int
-    remaining: int | None
-    expiresAt: str | None
-    active: bool

@@ -1,7 +1,6 @@
 """Fault rules: what may go wrong, for which requests, and when; decided per request."""
 
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -24,8 +23,9 @@ from emulator.errors import (
     TEMPLATE_NOT_FOUND,
     TOO_MANY_REQUESTS,
 )
+from emulator.fanout.timing import check_fixed_or_range
 from emulator.push.contract import Guid
-from emulator.triggers import ArmedTrigger, Trigger
+from emulator.triggers import RuleBook, Trigger
 
 # Bounds, so a typo cannot hang a test suite or fill memory.
 MAX_RULES = 100
@@ -133,14 +133,7 @@ class FaultAction(_RuleModel):
             if self.retryAfter is not None and self.status != 429:
                 raise ValueError("retryAfter: only goes with status 429")
         if self.type == "latency":
-            fixed = self.ms is not None
-            ranged = self.minMs is not None or self.maxMs is not None
-            if fixed == ranged:
-                raise ValueError("latency needs either ms, or both minMs and maxMs")
-            if ranged and (self.minMs is None or self.maxMs is None):
-                raise ValueError("minMs, maxMs: both are required for a range")
-            if ranged and self.minMs > self.maxMs:  # type: ignore[operator]
-                raise ValueError("minMs: must not be above maxMs")
+            check_fixed_or_range(self.ms, self.minMs, self.maxMs, "latency")
         if self.type == "code":
             if self.code is None:
                 raise ValueError("code: is required for type 'code'")
@@ -230,17 +223,6 @@ class Decision:
         return "; ".join(self.fired)
 
 
-@dataclass
-class _Armed:
-    index: int
-    rule: FaultRule
-    trigger: ArmedTrigger
-    label: str = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.label = f"rules[{self.index}]" + (f" {self.rule.name!r}" if self.rule.name else "")
-
-
 def _matches(rule: FaultMatch, request: FaultRequest) -> bool:
     if rule.method is not None and rule.method != request.method:
         return False
@@ -254,66 +236,31 @@ def _matches(rule: FaultMatch, request: FaultRequest) -> bool:
     return True
 
 
-class FaultBook:
-    """The rules in force and their counters; off (no rules) unless told otherwise.
+class FaultBook(RuleBook[FaultRule]):
+    """The fault rules in force and their counters.
 
     Each rule draws from its own random generator, seeded by its trigger's seed, once per
     matching request: the same requests in the same order fault the same way on every run.
     """
 
     def __init__(self, clock: Clock) -> None:
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._armed: list[_Armed] = []
+        super().__init__(clock)
         self._presets: list[FaultRule] = []
-
-    def _arm(self, rules: list[FaultRule]) -> list[_Armed]:
-        now = self._clock.timestamp()
-        return [
-            _Armed(index, rule, ArmedTrigger(rule.trigger, now)) for index, rule in enumerate(rules)
-        ]
 
     def preset(self, rules: list[FaultRule]) -> None:
         """Rules from EMULATOR_FAULTS: in force now, and again after every reset."""
         self._presets = list(rules)
         self.reset()
 
-    def replace(self, rules: list[FaultRule]) -> None:
-        armed = self._arm(rules)
-        with self._lock:
-            self._armed = armed
-
-    def clear(self) -> None:
-        self.replace([])
-
     def reset(self) -> None:
         """Back to start-up: the preset rules with fresh counters (none without a file)."""
         self.replace(self._presets)
-
-    @property
-    def active(self) -> bool:
-        return bool(self._armed)
-
-    def rules(self) -> list[FaultRule]:
-        with self._lock:
-            return [armed.rule for armed in self._armed]
 
     def wants_api_user(self) -> bool:
         return any(a.rule.match.apiUser is not None for a in self._armed)
 
     def wants_application_ids(self) -> bool:
         return any(a.rule.match.applicationId is not None for a in self._armed)
-
-    def status(self) -> list[dict[str, Any]]:
-        now = self._clock.timestamp()
-        with self._lock:
-            return [
-                {
-                    "rule": armed.rule.model_dump(mode="json", exclude_defaults=True),
-                    **armed.trigger.status(now),
-                }
-                for armed in self._armed
-            ]
 
     def decide(self, request: FaultRequest) -> Decision | None:
         """Which rules fire for this request: latencies add up; the first other action answers."""

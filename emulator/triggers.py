@@ -1,11 +1,15 @@
-"""When a run-time rule fires: always, the next N times, by seeded chance, until a TTL."""
+"""Run-time rules (faults, device outcomes): when one fires — always, the next N times, by
+seeded chance, until a TTL — and the book of those in force with their counters."""
 
 import random
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from emulator.clock import Clock
 
 # Bounds, so a typo cannot hang a test suite or fill memory.
 MAX_TIMES = 1_000_000
@@ -74,3 +78,72 @@ class ArmedTrigger:
             ),
             "active": self.live(now),
         }
+
+
+class Rule(Protocol):
+    """What a book holds: a rule model with an optional name and a trigger."""
+
+    @property
+    def name(self) -> str | None: ...
+
+    @property
+    def trigger(self) -> Trigger: ...
+
+    def model_dump(self, *, mode: str, exclude_defaults: bool) -> dict[str, Any]: ...
+
+
+R = TypeVar("R", bound=Rule)
+
+
+@dataclass
+class Armed(Generic[R]):
+    """A rule in force: where it stands in the list, and its trigger's state."""
+
+    index: int
+    rule: R
+    trigger: ArmedTrigger
+    label: str = field(init=False)  # how a journal row or a message names it
+
+    def __post_init__(self) -> None:
+        self.label = f"rules[{self.index}]" + (f" {self.rule.name!r}" if self.rule.name else "")
+
+
+class RuleBook(Generic[R]):
+    """The rules in force, in order, with fresh counters each time they are replaced; off
+    (no rules) unless told otherwise. Subclasses decide what a rule does for an event,
+    holding `_lock` while they draw from the triggers."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._armed: list[Armed[R]] = []
+
+    def replace(self, rules: list[R]) -> None:
+        """Every rule anew: counters and TTLs start from now."""
+        now = self._clock.timestamp()
+        armed = [Armed(i, rule, ArmedTrigger(rule.trigger, now)) for i, rule in enumerate(rules)]
+        with self._lock:
+            self._armed = armed
+
+    def clear(self) -> None:
+        self.replace([])
+
+    @property
+    def active(self) -> bool:
+        return bool(self._armed)
+
+    def rules(self) -> list[R]:
+        with self._lock:
+            return [armed.rule for armed in self._armed]
+
+    def status(self) -> list[dict[str, Any]]:
+        """Each rule as given, with how often it fired and what is left of its trigger."""
+        now = self._clock.timestamp()
+        with self._lock:
+            return [
+                {
+                    "rule": armed.rule.model_dump(mode="json", exclude_defaults=True),
+                    **armed.trigger.status(now),
+                }
+                for armed in self._armed
+            ]

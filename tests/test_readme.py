@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,18 +45,16 @@ def test_the_configuration_table_lists_every_setting_once_with_its_flag_and_defa
         assert meaning
 
 
-def curl_block() -> str:
-    """The shell block of the 'Point your client at it' section, as a user would paste it."""
-    section = README.split("## Point your client at it", 1)[1].split("\n## ", 1)[0]
+def sh_block(heading: str) -> str:
+    """The shell block of a README section, as a user would paste it."""
+    section = README.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
     [block] = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
     return str(block)
 
 
-@pytest.mark.process
-@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
-def test_the_curl_examples_work_as_pasted(tmp_path: Path) -> None:
-    block = curl_block()
-    assert block.count("curl ") == 6
+def run_pasted(tmp_path: Path, block: str) -> list[Any]:
+    """Run a block against a real server; the JSON bodies curl -s printed, in order (each
+    answer without a newline, so the bodies follow one another)."""
     with serving(tmp_path) as url:
         output = subprocess.run(
             ["bash", "-e", "-c", block.replace("http://127.0.0.1:8080", url)],
@@ -63,8 +62,15 @@ def test_the_curl_examples_work_as_pasted(tmp_path: Path) -> None:
             text=True,
             check=True,
         ).stdout
-    # curl -s prints each answer without a newline: the six bodies follow one another.
-    bodies = [json.loads(b) for b in re.split(r"(?<=\})(?=\{)", output.strip())]
+    return [json.loads(b) for b in re.split(r"(?<=\})(?=\{)", output.strip())]
+
+
+@pytest.mark.process
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_the_curl_examples_work_as_pasted(tmp_path: Path) -> None:
+    block = sh_block("Point your client at it")
+    assert block.count("curl ") == 6
+    bodies = run_pasted(tmp_path, block)
     assert len(bodies) == 6
     login, segment_send, template_send, refused, transactional, no_device = bodies
     assert "access_token" in login
@@ -82,15 +88,6 @@ def test_the_curl_examples_work_as_pasted(tmp_path: Path) -> None:
 @pytest.mark.process
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_the_contact_with_two_devices_example_works_as_pasted(tmp_path: Path) -> None:
-    section = README.split("## Devices that behave like real ones", 1)[1].split("\n## ", 1)[0]
-    [block] = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
-    with serving(tmp_path) as url:
-        output = subprocess.run(
-            ["bash", "-e", "-c", block.replace("http://127.0.0.1:8080", url)],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    contact, devices = [json.loads(b) for b in re.split(r"(?<=\})(?=\{)", output.strip())]
+    contact, devices = run_pasted(tmp_path, sh_block("Devices that behave like real ones"))
     assert contact["items"][0]["contactKey"] == "c-100"
     assert [d["contactKey"] for d in devices["items"]] == ["c-100", "c-100"]

@@ -1,18 +1,15 @@
 """Device outcome rules: which deliveries fail (or arrive late, or get opened) at run time."""
 
-import threading
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from emulator.bodies import describe_errors
-from emulator.clock import Clock
 from emulator.errors import BadRequest
 from emulator.fanout.outcomes import OutcomeName
 from emulator.fanout.timing import Delay, Rate
 from emulator.push.contract import Guid
-from emulator.triggers import ArmedTrigger, Trigger
+from emulator.triggers import RuleBook, Trigger
 
 MAX_RULES = 100
 _Text = Annotated[str, Field(min_length=1, max_length=1000)]
@@ -76,49 +73,13 @@ def parse_outcome_rules(data: Any) -> list[OutcomeRule]:
         raise BadRequest(describe_errors(error, name_fields=True)) from None
 
 
-@dataclass
-class _Armed:
-    index: int
-    rule: OutcomeRule
-    trigger: ArmedTrigger
-
-
-class OutcomeBook:
+class OutcomeBook(RuleBook[OutcomeRule]):
     """The outcome rules in force and their counters; none unless a test sets some.
 
     Rules are read in order and the first that fires decides the delivery; each draws from
     its own generator (seeded by its trigger's seed) once per matching delivery, in fan-out
     order, so the same run with the same seed gives the same outcomes.
     """
-
-    def __init__(self, clock: Clock) -> None:
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._armed: list[_Armed] = []
-
-    def replace(self, rules: list[OutcomeRule]) -> None:
-        now = self._clock.timestamp()
-        armed = [_Armed(i, rule, ArmedTrigger(rule.trigger, now)) for i, rule in enumerate(rules)]
-        with self._lock:
-            self._armed = armed
-
-    def clear(self) -> None:
-        self.replace([])
-
-    @property
-    def active(self) -> bool:
-        return bool(self._armed)
-
-    def status(self) -> list[dict[str, Any]]:
-        now = self._clock.timestamp()
-        with self._lock:
-            return [
-                {
-                    "rule": armed.rule.model_dump(mode="json", exclude_defaults=True),
-                    **armed.trigger.status(now),
-                }
-                for armed in self._armed
-            ]
 
     def decide(
         self, token: str, application_id: str, platform: str, contact: str | None
@@ -127,11 +88,7 @@ class OutcomeBook:
         now = self._clock.timestamp()
         with self._lock:
             for armed in self._armed:
-                trigger = armed.trigger
-                if (
-                    trigger.live(now)
-                    and armed.rule.match.matches(token, application_id, platform, contact)
-                    and trigger.fires(now)
-                ):
+                matches = armed.rule.match.matches(token, application_id, platform, contact)
+                if matches and armed.trigger.fires(now):
                     return armed.rule
         return None

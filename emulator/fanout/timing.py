@@ -14,6 +14,19 @@ DelayMs = Annotated[int, Field(ge=0, le=MAX_DELAY_MS)]
 Rate = Annotated[float, Field(ge=0, le=1)]
 
 
+def check_fixed_or_range(ms: int | None, min_ms: int | None, max_ms: int | None, what: str) -> None:
+    """`ms`, or both `minMs` and `maxMs` in order: a delay's (or a fault latency's) shape."""
+    fixed = ms is not None
+    ranged = min_ms is not None or max_ms is not None
+    if fixed == ranged:
+        raise ValueError(f"{what} needs either ms, or both minMs and maxMs")
+    if min_ms is None or max_ms is None:
+        if ranged:
+            raise ValueError("minMs, maxMs: both are required for a range")
+    elif min_ms > max_ms:
+        raise ValueError("minMs: must not be above maxMs")
+
+
 class Delay(BaseModel):
     """How long a delivery takes to become final: `{"ms": 500}`, or `{"minMs": 100,
     "maxMs": 2000}` drawn per delivery."""
@@ -26,19 +39,8 @@ class Delay(BaseModel):
 
     @model_validator(mode="after")
     def _fixed_or_range(self) -> "Delay":
-        fixed = self.ms is not None
-        ranged = self.minMs is not None or self.maxMs is not None
-        if fixed == ranged:
-            raise ValueError("a delay needs either ms, or both minMs and maxMs")
-        if ranged and (self.minMs is None or self.maxMs is None):
-            raise ValueError("minMs, maxMs: both are required for a range")
-        if ranged and self.minMs > self.maxMs:  # type: ignore[operator]
-            raise ValueError("minMs: must not be above maxMs")
+        check_fixed_or_range(self.ms, self.minMs, self.maxMs, "a delay")
         return self
-
-    @property
-    def zero(self) -> bool:
-        return self.ms == 0 or self.maxMs == 0
 
     def draw(self, rng: random.Random) -> int:
         """Milliseconds; a range draws from `rng`, a fixed delay draws nothing."""

@@ -11,7 +11,7 @@ applies it under a lock), or raises the 4xx that says why nothing changed.
 
 import dataclasses
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -96,6 +96,17 @@ class DeviceQuery:
     token: str | None = None
     status: str | None = None
 
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> "DeviceQuery":
+        """From the API's query parameters (filters.DEVICE_FILTERS)."""
+        app = params.get("applicationId")
+        return cls(
+            app.lower() if app else None,
+            params.get("contactKey"),
+            params.get("token"),
+            params.get("status"),
+        )
+
     def __post_init__(self) -> None:
         if self.status is not None and self.status not in DEVICE_STATUSES:
             raise BadRequest(
@@ -111,8 +122,11 @@ class DeviceQuery:
         )
 
 
-def list_devices(fixtures: FixtureSet, query: DeviceQuery, cursor: int | None, limit: int) -> Page:
+def list_devices(
+    fixtures: FixtureSet, params: Mapping[str, str], cursor: int | None, limit: int
+) -> Page:
     """Devices in the order they were loaded or registered (the last is the newest)."""
+    query = DeviceQuery.from_params(params)
     matching = [device for device in fixtures.devices if query.matches(device)]
     return _page(matching, cursor, limit, device_json)
 
@@ -229,23 +243,20 @@ def engage_device(fixtures: FixtureSet, application_id: str, token: str) -> Fixt
 # Contacts -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ContactQuery:
-    table_id: str | None = None
-    contact_key: str | None = None
-
-
 def list_contacts(
-    fixtures: FixtureSet, query: ContactQuery, cursor: int | None, limit: int
+    fixtures: FixtureSet, params: Mapping[str, str], cursor: int | None, limit: int
 ) -> Page:
+    """Contacts table by table, then those added since; filters.CONTACT_FILTERS' params."""
+    table_id = params["tableId"].lower() if params.get("tableId") else None
+    contact_key = params.get("contactKey")
     tables = {contact._number: table for table in fixtures.tables for contact in table.contacts}
     matching = sorted(
         (
             contact
             for table in fixtures.tables
-            if query.table_id is None or table.id.lower() == query.table_id
+            if table_id is None or table.id.lower() == table_id
             for contact in table.contacts
-            if query.contact_key is None or contact.contactKey == query.contact_key
+            if contact_key is None or contact.contactKey == contact_key
         ),
         key=lambda contact: contact._number,
     )

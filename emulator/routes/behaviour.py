@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from emulator.bodies import parse_json_body, validate_json
+from emulator.device_shapes import OUTCOME_RULE_EXAMPLE, OutcomeRuleStatus
 from emulator.errors import BadRequest
 from emulator.fanout.rules import parse_outcome_rules
 from emulator.faults import FaultRuleError, parse_rules
@@ -54,31 +55,6 @@ async def delete_faults(runtime: RuntimeDep) -> JsonResponse:
 
 # Device outcome rules -------------------------------------------------------------------
 
-_OUTCOME_RULE_EXAMPLE: dict[str, Any] = {
-    "rule": {
-        "name": "iOS throttled",
-        "match": {"platform": "ios"},
-        "outcome": "throttled",
-        "trigger": {"probability": 0.3, "seed": 7},
-    },
-    "fired": 2,
-    "remaining": None,
-    "expiresAt": None,
-    "active": True,
-}
-
-
-class OutcomeRuleStatus(BaseModel):
-    """A rule in force, how often it fired, and what is left of its trigger."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [_OUTCOME_RULE_EXAMPLE]})
-
-    rule: dict[str, Any]
-    fired: int
-    remaining: int | None
-    expiresAt: str | None
-    active: bool
-
 
 @router.get("/device-outcomes", response_model=list[OutcomeRuleStatus])
 async def get_device_outcomes(runtime: RuntimeDep) -> JsonResponse:
@@ -95,7 +71,7 @@ async def get_device_outcomes(runtime: RuntimeDep) -> JsonResponse:
             "content": {
                 "application/json": {
                     "schema": {"type": "array", "items": {"type": "object"}},
-                    "example": [_OUTCOME_RULE_EXAMPLE["rule"]],
+                    "example": [OUTCOME_RULE_EXAMPLE["rule"]],
                 }
             },
         }

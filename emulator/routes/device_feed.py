@@ -7,9 +7,9 @@ A local app or a service-worker shim can act as that device: read the stream, sh
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict
 from starlette.responses import StreamingResponse
 
+from emulator.device_shapes import PushPage
 from emulator.events import PUSH, Event
 from emulator.filters import PAGE_PARAMS, Filter, openapi_parameters
 from emulator.routes.deps import RuntimeDep
@@ -22,62 +22,6 @@ router = APIRouter(tags=["device feed"])
 
 _APPLICATION = Filter("applicationId", "only pushes from this application", "id")
 InboxQuery = paged_query("InboxQuery", (_APPLICATION,))
-
-_PUSH_EXAMPLE: dict[str, Any] = {
-    "deliveryId": 41,
-    "sendId": 7,
-    "trackingId": "0b7d4c2e-1111-4222-8333-444455556666",
-    "transactionId": "5f0e2d1c-2222-4333-8444-555566667777",
-    "kind": "instant",
-    "token": "fcm-ada-pixel8",
-    "applicationId": "3f1c2a9e-7b4d-4e21-9a0b-5d6e7f809a1b",
-    "platform": "android",
-    "contactKey": "c-001",
-    "language": "EN",
-    "title": "Hi Ada!",
-    "message": "Your order shipped",
-    "targetUrl": "https://shop.example.com/orders/1",
-    "mediaUrl": None,
-    "extra": {},
-    "shownAt": "2030-06-01T12:00:00.250000Z",
-    "openedAt": None,
-    "clickedAt": None,
-}
-
-
-class PushItem(BaseModel):
-    """A push as its device showed it."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [_PUSH_EXAMPLE]})
-
-    deliveryId: int
-    sendId: int
-    trackingId: str
-    transactionId: str
-    kind: str
-    token: str
-    applicationId: str
-    platform: str
-    contactKey: str | None
-    language: str | None
-    title: str | None
-    message: str | None
-    targetUrl: str | None
-    mediaUrl: str | None
-    extra: dict[str, Any]
-    shownAt: str
-    openedAt: str | None
-    clickedAt: str | None
-
-
-class PushPage(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"items": [_PUSH_EXAMPLE], "nextCursor": None}]}
-    )
-
-    items: list[PushItem]
-    nextCursor: str | None
-
 
 _STREAM_DOC: dict[int | str, dict[str, Any]] = {
     200: {

@@ -1,11 +1,19 @@
 """/_emulator/devices and /_emulator/contacts: the live registry (calls push/registry.py)."""
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, create_model
 
 from emulator.bodies import parse_json_body, validate
+from emulator.device_shapes import (
+    DEVICE_EXAMPLE,
+    ContactItem,
+    ContactPage,
+    DevicePage,
+    DeviceRecord,
+)
 from emulator.filters import (
     CONTACT_FILTERS,
     DEVICE_FILTERS,
@@ -14,7 +22,10 @@ from emulator.filters import (
     openapi_parameters,
 )
 from emulator.push import registry
+from emulator.push.fixtures import FixtureSet
 from emulator.routes.deps import RuntimeDep
+from emulator.routes.inspect import Paging
+from emulator.runtime import Runtime
 from emulator.storage.paging import Page, parse_cursor, parse_limit
 from emulator.web import JsonResponse
 
@@ -26,9 +37,8 @@ class StrictQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class PagedQuery(StrictQuery):
-    limit: Annotated[int, Field(ge=1)] | None = None
-    cursor: str | None = None
+class PagedQuery(Paging):
+    model_config = StrictQuery.model_config
 
 
 def paged_query(name: str, filters: tuple[Filter, ...]) -> type[PagedQuery]:
@@ -47,7 +57,7 @@ DeviceQuery = paged_query("DeviceQuery", DEVICE_FILTERS)
 ContactQuery = paged_query("ContactQuery", CONTACT_FILTERS)
 
 
-def query_of(model: type[StrictQuery], request: Request) -> Any:
+def query_of(model: type[BaseModel], request: Request) -> Any:
     return validate(model, dict(request.query_params))
 
 
@@ -55,68 +65,17 @@ def paging(query: PagedQuery) -> tuple[int | None, int]:
     return parse_cursor(query.cursor), parse_limit(query.limit)
 
 
-# Response models: what each route answers, with an example (the OpenAPI document shows it).
-
-_DEVICE_EXAMPLE: dict[str, Any] = {
-    "token": "fcm-ada-pixel8",
-    "applicationId": "3f1c2a9e-7b4d-4e21-9a0b-5d6e7f809a1b",
-    "contactKey": "c-001",
-    "language": "EN",
-    "engaged": True,
-    "deviceType": "Android Phone",
-    "browser": None,
-    "status": "active",
-    "outcome": "delivered",
-}
-_CONTACT_EXAMPLE: dict[str, Any] = {
-    "tableId": "0d4e8b2a-6c1f-4a3e-9b5d-7f2a4c6e8b0d",
-    "contactKey": "c-001",
-    "fields": {"first_name": "Ada", "city": "London"},
-}
-
-
-class DeviceRecord(BaseModel):
-    """A device as devices.json spells it."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [_DEVICE_EXAMPLE]})
-
-    token: str
-    applicationId: str
-    contactKey: str | None
-    language: str | None
-    engaged: bool
-    deviceType: str | None
-    browser: str | None
-    status: str
-    outcome: str
-
-
-class DevicePage(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"items": [_DEVICE_EXAMPLE], "nextCursor": None}]}
-    )
-
-    items: list[DeviceRecord]
-    nextCursor: str | None
-
-
-class ContactItem(BaseModel):
-    """A contact of a table: its key and the fields personalisation reads."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [_CONTACT_EXAMPLE]})
-
-    tableId: str
-    contactKey: str
-    fields: dict[str, Any]
-
-
-class ContactPage(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"items": [_CONTACT_EXAMPLE], "nextCursor": None}]}
-    )
-
-    items: list[ContactItem]
-    nextCursor: str | None
+def _listing(
+    request: Request,
+    runtime: Runtime,
+    model: type[PagedQuery],
+    lister: Callable[[FixtureSet, dict[str, str], int | None, int], Page],
+) -> JsonResponse:
+    """One page of a registry list, after its filters and paging are validated."""
+    query = query_of(model, request)
+    cursor, limit = paging(query)
+    filters = query.model_dump(exclude_none=True, exclude={"limit", "cursor"})
+    return JsonResponse(lister(runtime.fixtures, filters, cursor, limit).to_json())
 
 
 def _body_doc(example: Any) -> dict[str, Any]:
@@ -127,10 +86,6 @@ def _body_doc(example: Any) -> dict[str, Any]:
             "content": {"application/json": {"schema": {"type": "object"}, "example": example}},
         }
     }
-
-
-def _page(page: Page) -> JsonResponse:
-    return JsonResponse(page.to_json())
 
 
 # Devices --------------------------------------------------------------------------------
@@ -144,23 +99,14 @@ def _page(page: Page) -> JsonResponse:
 async def devices(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """The registry's devices in the order they were loaded or added; page on with
     `cursor=<nextCursor>`."""
-    query = query_of(DeviceQuery, request)
-    given = query.model_dump(exclude_none=True)
-    filters = registry.DeviceQuery(
-        application_id=given["applicationId"].lower() if "applicationId" in given else None,
-        contact_key=given.get("contactKey"),
-        token=given.get("token"),
-        status=given.get("status"),
-    )
-    cursor, limit = paging(query)
-    return _page(registry.list_devices(runtime.fixtures, filters, cursor, limit))
+    return _listing(request, runtime, DeviceQuery, registry.list_devices)
 
 
 @router.post(
     "/devices",
     status_code=201,
     response_model=DevicePage,
-    openapi_extra=_body_doc([_DEVICE_EXAMPLE]),
+    openapi_extra=_body_doc([DEVICE_EXAMPLE]),
 )
 async def add_devices(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Register one device or a list, validated exactly as devices.json (400 naming the
@@ -214,14 +160,7 @@ async def remove_device(token: str, request: Request, runtime: RuntimeDep) -> Js
 )
 async def contacts(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """The tables' contacts, table by table, then those added since."""
-    query = query_of(ContactQuery, request)
-    given = query.model_dump(exclude_none=True)
-    filters = registry.ContactQuery(
-        table_id=given["tableId"].lower() if "tableId" in given else None,
-        contact_key=given.get("contactKey"),
-    )
-    cursor, limit = paging(query)
-    return _page(registry.list_contacts(runtime.fixtures, filters, cursor, limit))
+    return _listing(request, runtime, ContactQuery, registry.list_contacts)
 
 
 @router.post(

@@ -109,7 +109,7 @@ def test_an_unknown_device_is_a_404(fixtures: FixtureSet) -> None:
 
 
 def test_pages_stay_in_place_while_devices_come_and_go(fixtures: FixtureSet) -> None:
-    query = registry.DeviceQuery(application_id=ANDROID_APP)
+    query = {"applicationId": ANDROID_APP.upper()}
     first = registry.list_devices(fixtures, query, None, 3)
     listed = [d["token"] for d in first.items]
     assert listed == ["fcm-ada-pixel8", "fcm-mehmet-galaxy", "fcm-ayse-redmi"]

@@ -1,7 +1,9 @@
 """The database: created with its folder, schema version checked, writes durable and batched."""
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -60,14 +62,28 @@ def test_sends_survive_a_restart(tmp_path: Path, settings: Settings) -> None:
         assert [s.tracking_id for s in stored_sends(client)] == [tracking_id]
 
 
+def old_database(tmp_path: Path, version: int) -> sqlite3.Connection:
+    """A database as that schema version created it (dumped from that release), to fill."""
+    connection = sqlite3.connect(tmp_path / f"v{version}.db")
+    dump = Path(__file__).parent / "data" / f"schema_v{version}.sql"
+    connection.executescript(dump.read_text())
+    return connection
+
+
+def index_names(connection: Any, table: str) -> set[str]:
+    found = connection.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", (table,)
+    )
+    return {str(row[0]) for row in found}
+
+
 def test_a_database_of_the_previous_version_is_migrated_and_keeps_its_sends(
     tmp_path: Path,
 ) -> None:
-    # The schema as version 1 created it (dumped from that release), with one send in it.
+    # Version 1, with one send in it.
     path = tmp_path / "v1.db"
-    with sqlite3.connect(path) as connection:
-        connection.executescript((Path(__file__).parent / "data" / "schema_v1.sql").read_text())
-        connection.execute(
+    with closing(old_database(tmp_path, 1)) as raw, raw:
+        raw.execute(
             "INSERT INTO send (tracking_id, transaction_id, status, received_at, updated_at, "
             "api_user, client_ip, request_body, application_ids, all_applications, "
             "template_ids, use_only_engaged, content, warnings, response_body, delivery_count) "
@@ -89,12 +105,7 @@ def test_a_database_of_the_previous_version_is_migrated_and_keeps_its_sends(
             version = connection.exec_driver_sql(
                 "SELECT value FROM meta WHERE key = 'schema_version'"
             ).scalar()
-            indexes = {
-                row[0]
-                for row in connection.exec_driver_sql(
-                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'send'"
-                )
-            }
+            indexes = index_names(connection, "send")
         assert version == str(SCHEMA_VERSION)
         assert {"ix_send_kind", "ix_send_contact_key", "ix_send_trace"} <= indexes
     finally:
@@ -106,12 +117,11 @@ def test_a_database_of_the_previous_version_is_migrated_and_keeps_its_sends(
 def test_a_database_of_version_2_gets_delivery_outcomes_and_keeps_its_rows(
     tmp_path: Path,
 ) -> None:
-    # The schema as version 2 created it, with a completed send and three deliveries.
+    # Version 2, with a completed send and three deliveries.
     path = tmp_path / "v2.db"
     when = "2026-11-01 10:00:00.000000"
-    with sqlite3.connect(path) as connection:
-        connection.executescript((Path(__file__).parent / "data" / "schema_v2.sql").read_text())
-        connection.execute(
+    with closing(old_database(tmp_path, 2)) as raw, raw:
+        raw.execute(
             "INSERT INTO send (id, kind, tracking_id, transaction_id, status, received_at, "
             "updated_at, api_user, client_ip, request_body, application_ids, all_applications, "
             "template_ids, use_only_engaged, content, warnings, response_body, delivery_count, "
@@ -120,7 +130,7 @@ def test_a_database_of_version_2_gets_delivery_outcomes_and_keeps_its_rows(
             ":when, '[]')",
             {"when": when},
         )
-        connection.executemany(
+        raw.executemany(
             "INSERT INTO delivery (send_id, token, application_id, platform, extra, status, "
             "reason, created_at) VALUES (1, ?, 'a', 'android', '{}', ?, ?, ?)",
             [
@@ -136,12 +146,7 @@ def test_a_database_of_version_2_gets_delivery_outcomes_and_keeps_its_rows(
                 "SELECT token, outcome, reason, final_at FROM delivery ORDER BY id"
             ).all()
             fanned_out = connection.exec_driver_sql("SELECT fanned_out_at FROM send").scalar()
-            indexes = {
-                row[0]
-                for row in connection.exec_driver_sql(
-                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'delivery'"
-                )
-            }
+            indexes = index_names(connection, "delivery")
         assert [tuple(row) for row in rows] == [
             ("ok", "delivered", None, "2026-11-01 10:00:00.000000"),
             ("gone", "unregistered", "Unregistered", "2026-11-01 10:00:00.000000"),

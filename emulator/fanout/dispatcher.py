@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from datetime import datetime
 from itertools import islice
 from typing import Any
 
@@ -118,7 +119,9 @@ class Dispatcher:
             self._condition.notify_all()
 
     def wait_idle(self, timeout: float | None = None) -> bool:
-        """Block until every send due so far is completed; False on timeout or when stopped.
+        """Block until every send due so far is fanned out, and every delivery due so far is
+        final (a delayed one stays Sent until the clock reaches it); False on timeout or when
+        stopped.
 
         A test calls this after its send's 200 (the route wakes the dispatcher before
         answering) or after moving the clock, instead of sleeping.
@@ -143,8 +146,8 @@ class Dispatcher:
                     self._pending, self._busy = False, True
                 try:
                     dispatched = self._dispatch_due()
-                    self._settler.settle_due()
-                    sleep = self._sleep_for()
+                    settle_at = self._settler.settle_due()
+                    sleep = self._sleep_for(settle_at)
                     if sleep is not None and not dispatched:
                         # Something looks due yet nothing went out (a send given up on):
                         # look again soon, but never spin.
@@ -163,10 +166,10 @@ class Dispatcher:
                 self._busy = False
                 self._condition.notify_all()
 
-    def _sleep_for(self) -> float | None:
+    def _sleep_for(self, settle_at: datetime | None) -> float | None:
         """Until the next scheduled send, delayed delivery or planned open is due; forever
         (until woken) with a frozen clock."""
-        due = [t for t in (dispatch.next_scheduled_at(self._engine), self._settler.next_due()) if t]
+        due = [t for t in (dispatch.next_scheduled_at(self._engine), settle_at) if t is not None]
         next_at = min(due) if due else None
         if next_at is None or self._clock.mode == "frozen":
             return None

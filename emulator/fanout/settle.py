@@ -35,11 +35,27 @@ class Settler:
         self._events = events
         self._unregister = unregister
 
-    def next_due(self) -> datetime | None:
-        return settle.next_due(self._engine)
+    def settle_due(self) -> datetime | None:
+        """Settle what is due; when the next thing will be (None: nothing waits).
 
-    def settle_due(self) -> None:
+        Reads first and writes only when something is due: the dispatcher runs a pass after
+        every accepted send, and a write that changes nothing would still queue at the writer
+        beside the sends."""
         now = self._clock.now()
+        due = settle.next_due(self._engine)
+        if due is not None and due <= now:
+            self._settle(now)
+            due = settle.next_due(self._engine)
+        if settle.any_waiting_send(self._engine):
+            # Not only after finals: a send whose last delivery became final just before a
+            # restart is completed by the next start's first pass.
+            for send in self._writer.run_sync(settle.complete_settled(now)):
+                self._events.publish(
+                    SEND_STATUS, id=send.id, trackingId=send.tracking_id, status=COMPLETED
+                )
+        return due
+
+    def _settle(self, now: datetime) -> None:
         final: Counter[int] = Counter()
         cleaned: set[tuple[str, str]] = set()
         while True:
@@ -65,10 +81,4 @@ class Settler:
         for send_id in sorted(set(final) | set(opened)):
             self._events.publish(
                 DELIVERIES, sendId=send_id, final=final[send_id], opened=opened[send_id]
-            )
-        # Every pass, not only after finals: a send whose last delivery became final just
-        # before a restart is completed by the next start's first pass.
-        for send in self._writer.run_sync(settle.complete_settled(now)):
-            self._events.publish(
-                SEND_STATUS, id=send.id, trackingId=send.tracking_id, status=COMPLETED
             )

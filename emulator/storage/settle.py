@@ -31,6 +31,17 @@ def next_due(engine: Engine) -> datetime | None:
     return min(due) if due else None
 
 
+def any_waiting_send(engine: Engine) -> bool:
+    """A send is fanned out and still Sending: it waits for its deliveries."""
+    with engine.connect() as connection:
+        found = connection.execute(
+            select(sends.c.id)
+            .where((sends.c.status == SENDING) & sends.c.fanned_out_at.is_not(None))
+            .limit(1)
+        ).first()
+    return found is not None
+
+
 @dataclass(frozen=True)
 class Finalised:
     """Deliveries made final in one step, and the pushes that showed on watched devices."""

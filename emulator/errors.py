@@ -86,6 +86,12 @@ class TemplateNotFound(NotFound):
     message = TEMPLATE_NOT_FOUND
 
 
+class Conflict(ApiError):
+    """The request clashes with what exists (a userkey taken, a fixture user to delete)."""
+
+    status = 409
+
+
 class PayloadTooLarge(ApiError):
     status = 413
 

@@ -62,6 +62,9 @@ PAGE_PARAMS: tuple[Filter, ...] = (
     Filter("cursor", "the nextCursor of the previous page"),
 )
 
+# A detail or a clear limited to one API user (a test's own, on a shared emulator).
+SCOPE_PARAMS: tuple[Filter, ...] = (Filter("apiUser", "only this API user's"),)
+
 WAIT_PARAMS: tuple[Filter, ...] = (
     Filter("count", "how many matching sends to wait for (default 1)"),
     Filter("timeout", "seconds to wait, at most 120 (default 10)"),

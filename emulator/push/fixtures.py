@@ -17,7 +17,7 @@ class FixtureError(ValueError):
     """A fixture that cannot be used; the message names the file, the record and the field."""
 
 
-def _check_network(value: str) -> str:
+def check_network(value: str) -> str:
     try:
         ipaddress.ip_network(value, strict=False)
     except ValueError:
@@ -39,7 +39,7 @@ class ApiUser(FixtureModel):
     password: Annotated[str, Field(min_length=1)]
     permissions: list[str] = Field(default_factory=list)
     tokens: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
-    allowedIps: list[Annotated[str, AfterValidator(_check_network)]] | None = None
+    allowedIps: list[Annotated[str, AfterValidator(check_network)]] | None = None
     rateLimit: RateLimitFixture | None = None
     # A bucket of its own for SendTransactionalPush; without it both kinds share `rateLimit`.
     transactionalRateLimit: RateLimitFixture | None = None
@@ -146,6 +146,13 @@ class FixtureSet:
         self.contents_by_id = {t.id.lower(): t for t in self.templates if t.transactional}
         self.tables_by_id = {t.id.lower(): t for t in self.tables}
         self.segments_by_id = {s.id.lower(): s for s in self.segments}
+
+    # The UserLookup protocol (push/auth.py), so auth can be tested on fixtures alone.
+    def user(self, userkey: str) -> ApiUser | None:
+        return self.users_by_key.get(userkey)
+
+    def user_for_static_token(self, token: str) -> ApiUser | None:
+        return self.static_tokens.get(token)
 
     # Built on first use: only transactional sends look devices up one contact or token at a
     # time, and a 100,000-device fixture set should not pay for it at start-up otherwise.

@@ -16,8 +16,13 @@ router = APIRouter(tags=["events"])
 KEEPALIVE_SECONDS = 15.0
 
 
-async def event_stream(events: EventBus, kinds: frozenset[str] | None) -> AsyncIterator[bytes]:
-    """Ends when the server shuts down; a client that leaves cancels it (and unsubscribes)."""
+async def event_stream(
+    events: EventBus, kinds: frozenset[str] | None, api_user: str | None = None
+) -> AsyncIterator[bytes]:
+    """Ends when the server shuts down; a client that leaves cancels it (and unsubscribes).
+
+    With `api_user`, events that name another API user are left out; those that name none
+    (a reset, a prune) concern everyone and pass."""
     async with events.subscribe() as subscription:
         # Sent once subscribed: a client that has read it will not miss a later event.
         yield b": connected\n\n"
@@ -30,6 +35,8 @@ async def event_stream(events: EventBus, kinds: frozenset[str] | None) -> AsyncI
                 return
             if kinds is not None and event.kind not in kinds:
                 continue
+            if api_user is not None and event.data.get("apiUser", api_user) != api_user:
+                continue
             yield (
                 b"event: " + event.kind.encode() + b"\ndata: " + orjson.dumps(event.data) + b"\n\n"
             )
@@ -41,11 +48,14 @@ async def events(
     kinds: Annotated[
         str | None, Query(description="comma-separated, of " + ", ".join(STREAMED_KINDS))
     ] = None,
+    apiUser: Annotated[
+        str | None, Query(description="only events of this API user (and those of everyone)")
+    ] = None,
 ) -> StreamingResponse:
     """Every event as it happens (kinds: emulator.events.STREAMED_KINDS); data is JSON."""
     wanted = frozenset(k.strip() for k in kinds.split(",") if k.strip()) if kinds else None
     return StreamingResponse(
-        event_stream(runtime.events, wanted),
+        event_stream(runtime.events, wanted, apiUser or None),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

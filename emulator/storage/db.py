@@ -28,6 +28,8 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "CREATE INDEX ix_send_kind ON send (kind)",
         "CREATE INDEX ix_send_contact_key ON send (contact_key)",
         "CREATE INDEX ix_send_trace ON send (api_user, trace_id)",
+        "DROP INDEX IF EXISTS ix_send_api_user",  # ix_send_trace leads with api_user
+        "CREATE INDEX ix_journal_api_user ON journal (api_user)",
     ),
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION - 1, "every schema version needs its migration"

@@ -295,16 +295,20 @@ def deliveries_of(connection: Connection, send_id: int) -> list[dict[str, Any]]:
     return [delivery_item(row) for row in rows]
 
 
-def send_detail(connection: Connection, key: str) -> dict[str, Any] | None:
-    """The newest send with this tracking id (or this transaction id), with its deliveries.
+def send_detail(
+    connection: Connection, key: str, api_user: str | None = None
+) -> dict[str, Any] | None:
+    """The newest send with this tracking id (or this transaction id), with its deliveries;
+    with `api_user`, only that API user's sends count.
 
     A tracking id may be reused by the caller; the other sends that carry it are listed by
     transaction id, which is unique per send and also accepted here.
     """
     key = key.lower()
+    mine = sends.c.api_user == api_user if api_user is not None else and_(True)
     rows = (
         connection.execute(
-            select(sends).where(sends.c.tracking_id == key).order_by(sends.c.id.desc())
+            select(sends).where((sends.c.tracking_id == key) & mine).order_by(sends.c.id.desc())
         )
         .mappings()
         .all()
@@ -312,7 +316,7 @@ def send_detail(connection: Connection, key: str) -> dict[str, Any] | None:
     if not rows:
         # Transaction ids repeat only when a seeded run reuses a kept database: newest first.
         by_transaction = (
-            select(sends).where(sends.c.transaction_id == key).order_by(sends.c.id.desc())
+            select(sends).where((sends.c.transaction_id == key) & mine).order_by(sends.c.id.desc())
         )
         rows = connection.execute(by_transaction).mappings().all()
     if not rows:

@@ -49,6 +49,7 @@ def test_the_stream_carries_requests_sends_status_changes_and_resets(
             "trackingId": answer["data"]["trackingId"],
             "status": "Queued",
             "sendKind": "instant",
+            "apiUser": "demo-user",
         }
         assert seen["request"] == {
             "method": "POST",
@@ -114,5 +115,6 @@ def test_open_streams_end_cleanly_when_the_real_server_stops() -> None:
             "trackingId": sent.json()["data"]["trackingId"],
             "status": "Queued",
             "sendKind": "instant",
+            "apiUser": "demo-user",
         },
     ) in received

@@ -1,13 +1,14 @@
 """GET /_emulator/events: new requests, sends and status changes as Server-Sent Events."""
 
 from collections.abc import AsyncIterator
-from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Request
 from starlette.responses import StreamingResponse
 
+from emulator.errors import BadRequest
 from emulator.events import SHUTDOWN, STREAMED_KINDS, EventBus
+from emulator.filters import EVENT_PARAMS, openapi_parameters, unknown, unknown_params
 from emulator.routes.deps import RuntimeDep
 
 router = APIRouter(tags=["events"])
@@ -35,15 +36,27 @@ async def event_stream(events: EventBus, kinds: frozenset[str] | None) -> AsyncI
             )
 
 
-@router.get("/events")
-async def events(
-    runtime: RuntimeDep,
-    kinds: Annotated[
-        str | None, Query(description="comma-separated, of " + ", ".join(STREAMED_KINDS))
-    ] = None,
-) -> StreamingResponse:
+def wanted_kinds(query: dict[str, str]) -> frozenset[str] | None:
+    """The kinds asked for (None: all); an unknown parameter or kind is a 400, never a
+    stream that silently stays quiet."""
+    problems = unknown_params(query, EVENT_PARAMS)
+    given = [k.strip() for k in query.get("kinds", "").split(",") if k.strip()]
+    problems += [
+        f"kinds: {unknown(k, STREAMED_KINDS, 'kind')}" for k in given if k not in STREAMED_KINDS
+    ]
+    if problems:
+        raise BadRequest(problems)
+    return frozenset(given) or None
+
+
+_DOC = {"parameters": openapi_parameters(EVENT_PARAMS)}
+_DOC["parameters"][0]["description"] += ": " + ", ".join(STREAMED_KINDS)
+
+
+@router.get("/events", openapi_extra=_DOC)
+async def events(request: Request, runtime: RuntimeDep) -> StreamingResponse:
     """Every event as it happens (kinds: emulator.events.STREAMED_KINDS); data is JSON."""
-    wanted = frozenset(k.strip() for k in kinds.split(",") if k.strip()) if kinds else None
+    wanted = wanted_kinds(dict(request.query_params))
     return StreamingResponse(
         event_stream(runtime.events, wanted),
         media_type="text/event-stream",

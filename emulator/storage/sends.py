@@ -157,6 +157,25 @@ def _request_body(text: str) -> Any:
         return text
 
 
+def notification_of(content: Mapping[str, Any]) -> dict[str, Any]:
+    """The send's own text in one place: the inline content, or the default language's entry
+    (`language` says which), templates copied in, personalisation tags as written (each
+    delivery holds what its device was shown)."""
+    single = content.get("content")
+    if isinstance(single, dict):
+        return {"language": None, **single}
+    multi = content.get("multiLangContent")
+    if not isinstance(multi, dict):
+        return {"language": None}
+    entries = [e for e in multi.get("contents") or [] if isinstance(e, dict)]
+    default = str(multi.get("defaultLanguage") or "").lower()
+    chosen = next(
+        (e for e in entries if str(e.get("language") or "").lower() == default),
+        entries[0] if entries else {},
+    )
+    return {"language": None, **chosen}
+
+
 def send_item(row: RowMapping) -> dict[str, Any]:
     return {
         "id": row["id"],
@@ -171,6 +190,7 @@ def send_item(row: RowMapping) -> dict[str, Any]:
         "clientIp": row["client_ip"],
         "request": _request_body(row["request_body"]),
         "content": row["content"],
+        "notification": notification_of(row["content"]),
         "applicationIds": row["application_ids"],
         "allApplications": row["all_applications"],
         "segmentId": row["segment_id"],

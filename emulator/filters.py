@@ -50,8 +50,12 @@ REQUEST_FILTERS: tuple[Filter, ...] = (
     Filter("since", "received at or after (ISO 8601, UTC)", "time"),
 )
 
+# One page of a list: DEFAULT_LIMIT items unless `limit` asks for up to MAX_LIMIT.
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
 PAGE_PARAMS: tuple[Filter, ...] = (
-    Filter("limit", "at most this many items (1 to 500; default 50)"),
+    Filter("limit", f"at most this many items (1 to {MAX_LIMIT}; default {DEFAULT_LIMIT})"),
     Filter("cursor", "the nextCursor of the previous page"),
 )
 

@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from emulator import __version__
-from emulator.client import default_url
 from emulator.settings import Settings
+from emulator.urls import default_url
 
 
 def _flag(name: str) -> str:

@@ -1,5 +1,6 @@
 """Sends and their deliveries: filters, pages, detail, counts for waits, and the export."""
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -260,26 +261,50 @@ def deliveries_of(connection: Connection, send_id: int) -> list[dict[str, Any]]:
     return [delivery_item(row) for row in rows]
 
 
+# The start of a tracking id, as the inbox shows it (8 characters), or any 4 or more.
+_SHORT_ID = re.compile(r"^[0-9a-f-]{4,35}$")
+_MAX_NAMED = 5
+
+
+def _sends_with_tracking_id(connection: Connection, tracking_id: str) -> list[RowMapping]:
+    query = select(sends).where(sends.c.tracking_id == tracking_id).order_by(sends.c.id.desc())
+    return list(connection.execute(query).mappings().all())
+
+
+def _tracking_id_starting(connection: Connection, prefix: str) -> str:
+    """The one tracking id that starts with `prefix`; a 400 when several do ("" for none)."""
+    query = (
+        select(sends.c.tracking_id)
+        .where(sends.c.tracking_id.like(f"{prefix}%"))
+        .distinct()
+        .limit(_MAX_NAMED + 1)
+    )
+    found = sorted(connection.execute(query).scalars())
+    if len(found) > 1:
+        named = ", ".join(found[:_MAX_NAMED]) + (", ..." if len(found) > _MAX_NAMED else "")
+        raise BadRequest(
+            [f"trackingId: {prefix!r} starts more than one tracking id ({named}); give more of it"]
+        )
+    return found[0] if found else ""
+
+
 def send_detail(connection: Connection, key: str) -> dict[str, Any] | None:
     """The newest send with this tracking id (or this transaction id), with its deliveries.
 
     A tracking id may be reused by the caller; the other sends that carry it are listed by
-    transaction id, which is unique per send and also accepted here.
+    transaction id, which is unique per send and also accepted here. So is the start of a
+    tracking id (4 or more characters, as the inbox shows 8) that only one tracking id has.
     """
     key = key.lower()
-    rows = (
-        connection.execute(
-            select(sends).where(sends.c.tracking_id == key).order_by(sends.c.id.desc())
-        )
-        .mappings()
-        .all()
-    )
+    rows = _sends_with_tracking_id(connection, key)
+    if not rows and _SHORT_ID.match(key):
+        rows = _sends_with_tracking_id(connection, _tracking_id_starting(connection, key))
     if not rows:
         # Transaction ids repeat only when a seeded run reuses a kept database: newest first.
         by_transaction = (
             select(sends).where(sends.c.transaction_id == key).order_by(sends.c.id.desc())
         )
-        rows = connection.execute(by_transaction).mappings().all()
+        rows = list(connection.execute(by_transaction).mappings().all())
     if not rows:
         return None
     newest, others = rows[0], rows[1:]

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
         None, description="Seed for generated ids and tokens, so runs are reproducible."
     )
     faults: Path | None = Field(None, description="JSON file of fault rules to preset at start-up.")
+    ready_file: Path | None = Field(
+        None, description="Also write serve's ready line (JSON) to this file once serving."
+    )
 
     @field_validator("host")
     @classmethod

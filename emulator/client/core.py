@@ -1,6 +1,6 @@
 """EmulatorClient: reads and controls a running emulator through /_emulator."""
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Mapping
 from types import TracebackType
 from typing import Any, cast
 
@@ -145,7 +145,7 @@ class EmulatorClient:
     def clear_sends(self) -> int:
         return int(self._call("DELETE", "/sends")["deleted"])
 
-    def export(self, **filters: Any) -> Iterator[ExportedSend]:
+    def export(self, **filters: Any) -> Generator[ExportedSend, None, None]:
         """Every matching send with its deliveries, oldest first, read as it streams."""
         params = query_params("export", filters, SEND_FILTERS)
         with self._http.stream("GET", "/export", params=params) as response:
@@ -174,7 +174,7 @@ class EmulatorClient:
 
     # Events
 
-    def events(self, **filters: Any) -> Iterator[Event]:
+    def events(self, **filters: Any) -> Generator[Event, None, None]:
         """The live event stream (`kinds="send,send.status"` narrows it), until the server
         stops or the iterator is closed."""
         params = query_params("events", filters, EVENT_PARAMS)

@@ -2,53 +2,24 @@
 
 import signal
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import orjson
 import pytest
 
 from emulator.cli import main
-from emulator.testing import RunningEmulator, run_emulator
-from tests.support.demo import DEMO, TURKISH_SEGMENT, inline_send
-from tests.support.server import CLI, free_port
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[RunningEmulator]:
-    with run_emulator(admin_token="cli-admin") as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def emulator(server: RunningEmulator, monkeypatch: pytest.MonkeyPatch) -> RunningEmulator:
-    server.client.reset()
-    monkeypatch.setenv("EMULATOR_ADMIN_TOKEN", "cli-admin")
-    monkeypatch.delenv("PUSH_EMULATOR_URL", raising=False)
-    return server
-
-
-def send(emulator: RunningEmulator, **extra: Any) -> dict[str, Any]:
-    response = httpx.post(
-        f"{emulator.base_url}/push/sendInstant", json=inline_send(**extra), headers=DEMO
-    )
-    assert response.status_code == 200
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    assert main(list(argv)) == 0
-    return capsys.readouterr().out
+from emulator.testing import RunningEmulator
+from tests.support.cli import run
+from tests.support.demo import TURKISH_SEGMENT
+from tests.support.server import CLI, free_port, send_to
 
 
 def test_sends_prints_a_table_and_filters(
     emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    plain = send(emulator, content={"title": "Plain one", "message": "m"})
-    segment = send(emulator, segmentId=TURKISH_SEGMENT, content={"title": "Segment one"})
+    plain = send_to(emulator, content={"title": "Plain one", "message": "m"})
+    segment = send_to(emulator, segmentId=TURKISH_SEGMENT, content={"title": "Segment one"})
     out = run(capsys, "sends", "--url", emulator.url)
     header, *rows = out.splitlines()
     assert header.split() == [
@@ -64,7 +35,7 @@ def test_sends_prints_a_table_and_filters(
 
 
 def test_sends_json(emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]) -> None:
-    answer = send(emulator)
+    answer = send_to(emulator)
     items = orjson.loads(run(capsys, "sends", "--url", emulator.url, "--json", "--limit", "5"))
     assert [i["transactionId"] for i in items] == [answer["transactionId"]]
 
@@ -72,7 +43,7 @@ def test_sends_json(emulator: RunningEmulator, capsys: pytest.CaptureFixture[str
 def test_requests_lists_the_journal(
     emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    send(emulator)
+    send_to(emulator)
     httpx.post(f"{emulator.base_url}/login", json={"userkey": "x", "password": "y"})
     out = run(capsys, "requests", "--url", emulator.url, "--status", "4xx")
     [row] = out.splitlines()[1:]
@@ -85,7 +56,7 @@ def test_requests_lists_the_journal(
 def test_export_writes_ndjson_with_deliveries(
     emulator: RunningEmulator, capsysbinary: pytest.CaptureFixture[bytes]
 ) -> None:
-    made = [send(emulator)["transactionId"] for _ in range(3)]
+    made = [send_to(emulator)["transactionId"] for _ in range(3)]
     assert main(["export", "--url", emulator.url]) == 0
     lines = capsysbinary.readouterr().out.splitlines()
     exported = [orjson.loads(line) for line in lines]
@@ -96,7 +67,7 @@ def test_export_writes_ndjson_with_deliveries(
 def test_reset_clears_the_server(
     emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    send(emulator)
+    send_to(emulator)
     assert run(capsys, "reset", "--url", emulator.url).strip() == f"reset {emulator.url}"
     assert emulator.client.sends() == []
 

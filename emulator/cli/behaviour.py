@@ -126,7 +126,7 @@ def add_behaviour_commands(commands: "argparse._SubParsersAction[argparse.Argume
         "seconds", type=_seconds, help="90, 90s, 30m, 24h or 7d"
     )
     actions.add_parser("offset", help="real time plus (or minus) this").add_argument(
-        "seconds", type=_seconds, help="e.g. 1h or -30m"
+        "seconds", type=_seconds, help="e.g. 1h, or -- -30m for the past"
     )
     actions.add_parser("real", help="back to real time")
     clock.set_defaults(handler=clock_command)

@@ -11,7 +11,7 @@ import pytest
 from emulator.cli import main
 from emulator.testing import RunningEmulator
 from tests.support.cli import run
-from tests.support.demo import TURKISH_SEGMENT
+from tests.support.demo import DEMO, TURKISH_SEGMENT, inline_send
 from tests.support.server import CLI, free_port, send_to
 
 
@@ -84,10 +84,15 @@ def test_the_url_defaults_to_push_emulator_url_then_emulator_port(
 
 
 def test_a_wrong_admin_token_or_no_server_is_one_line(emulator: RunningEmulator) -> None:
-    with pytest.raises(SystemExit, match=r"answered HTTP 401: The emulator's admin token"):
+    with pytest.raises(
+        SystemExit, match=r"http://127\.0\.0\.1:\d+ answered HTTP 401: The emulator's admin token"
+    ):
         main(["sends", "--url", emulator.url, "--admin-token", "wrong"])
-    with pytest.raises(SystemExit, match="cannot reach the emulator"):
-        main(["reset", "--url", "http://127.0.0.1:9"])
+    for command in ("reset", "sends", "wait", "faults", "clock", "tail", "show x", "send"):
+        with pytest.raises(
+            SystemExit, match=r"cannot reach the emulator at http://127\.0\.0\.1:9: "
+        ):
+            main([*command.split(), "--url", "http://127.0.0.1:9"])
 
 
 @pytest.mark.process
@@ -119,3 +124,45 @@ def test_a_served_process_with_an_open_event_stream_stops_on_sigterm(tmp_path: P
             process.wait()
         if process.stderr:
             process.stderr.close()
+
+
+def test_limit_pages_past_500(
+    emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.client.rate_limits.set(default={"capacity": 10**6, "refillPerSecond": 10**6})
+    with httpx.Client(base_url=emulator.base_url, headers=DEMO) as app:
+        for _ in range(510):
+            assert app.post("/push/sendInstant", json=inline_send()).status_code == 200
+    items = orjson.loads(run(capsys, "sends", "--url", emulator.url, "--json", "--limit", "505"))
+    assert len(items) == 505
+    assert (
+        len(
+            orjson.loads(run(capsys, "requests", "--url", emulator.url, "--json", "--limit", "600"))
+        )
+        == 510
+    )
+
+
+def test_short_tracking_ids_are_accepted_where_unique(
+    emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tracking = send_to(emulator)["data"]["trackingId"]
+    send_to(emulator)
+    shown = orjson.loads(run(capsys, "show", "--url", emulator.url, tracking[:8]))
+    assert shown["trackingId"] == tracking
+    assert "deliveries" in shown
+    rows = run(capsys, "sends", "--url", emulator.url, "--tracking-id", tracking[:8]).splitlines()
+    assert len(rows) == 2  # the header and the one send
+    assert tracking in rows[1]
+
+
+def test_reset_keep_tokens(emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]) -> None:
+    login = httpx.post(
+        f"{emulator.base_url}/login", json={"userkey": "demo-user", "password": "demo-password"}
+    )
+    auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    run(capsys, "reset", "--url", emulator.url, "--keep-tokens")
+    url = f"{emulator.base_url}/push/sendInstant"
+    assert httpx.post(url, json=inline_send(), headers=auth).status_code == 200
+    run(capsys, "reset", "--url", emulator.url)
+    assert httpx.post(url, json=inline_send(), headers=auth).status_code == 401

@@ -9,7 +9,6 @@ import os
 import re
 import shlex
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import httpx
 import pytest
 
 from tests.support.server import free_port
+from tests.support.wheel import Installed
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -106,16 +106,11 @@ def test_the_build_context_leaves_out_local_state() -> None:
 
 @pytest.mark.process
 def test_the_install_and_start_commands_work_in_a_clean_virtual_environment(
-    tmp_path: Path,
+    installed: Installed, tmp_path: Path
 ) -> None:
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    # The Dockerfile's two installs (dependencies, then the package) in one step.
-    subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", str(ROOT)],
-        check=True,
-        timeout=600,
-    )
+    # The Dockerfile's `pip install .` builds and installs the package's wheel: the same
+    # wheel `installed` built from the sources alone and put in a clean virtualenv.
+    venv = installed.venv
     env = {
         **os.environ,
         **image_env(),

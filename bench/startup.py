@@ -69,6 +69,16 @@ def moto_start(_work: Path) -> float:
     )
 
 
+# The floor under any start of ours: importing the libraries the server is built on.
+STACK_IMPORTS = "import fastapi, sqlmodel, pydantic_settings, uvicorn, uvloop, httptools"
+
+
+def stack_imports(_work: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", STACK_IMPORTS], check=True)
+    return time.perf_counter() - start
+
+
 def in_process_start(_work: Path) -> float:
     out = subprocess.run(
         [sys.executable, "-c", IN_PROCESS], check=True, capture_output=True, text=True
@@ -155,17 +165,23 @@ def main() -> int:
     if not MOTO.exists():
         raise SystemExit(MOTO_HINT)
     work = Path(tempfile.mkdtemp(prefix="push-bench-start-"))
-    starts: dict[str, list[float]] = {"emulator": [], "moto": [], "in-process": []}
-    # Alternating, so both see the same load on a shared machine.
+    runs = {
+        "emulator": emulator_start,
+        "moto": moto_start,
+        "in-process": in_process_start,
+        "stack": stack_imports,
+    }
+    starts: dict[str, list[float]] = {name: [] for name in runs}
+    # Alternating, so each sees the same load on a shared machine.
     for _ in range(args.rounds):
-        starts["emulator"].append(emulator_start(work))
-        starts["moto"].append(moto_start(work))
-        starts["in-process"].append(in_process_start(work))
+        for name, run in runs.items():
+            starts[name].append(run(work))
     shutil.rmtree(work, ignore_errors=True)
     for name, label in (
         ("emulator", "push-emulator serve -> /readyz 200"),
         ("moto", "moto_server -> /moto-api/ 200"),
         ("in-process", "run_emulator() in a fresh interpreter, imports included"),
+        ("stack", "python -c 'import fastapi, sqlmodel, pydantic_settings, ...'"),
     ):
         values = starts[name]
         print(f"{label:<58} median {ms(statistics.median(values))}, min {ms(min(values))}")

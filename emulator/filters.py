@@ -1,6 +1,5 @@
 """The inspection filters, declared once for the API, its docs, the client and the CLI."""
 
-import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -79,6 +78,8 @@ def closest(name: str, known: Sequence[str]) -> str | None:
     for candidate in known:
         if candidate.lower() == name.lower():
             return candidate
+    import difflib  # here: only a refused request pays for it, never the start
+
     found = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     return found[0] if found else None
 

@@ -11,6 +11,7 @@ import pytest
 
 from emulator.push.fixtures import FILES
 from tests.support.demo import DEMO, inline_send
+from tests.support.server import stop
 from tests.support.wheel import Installed
 
 pytestmark = pytest.mark.process
@@ -82,11 +83,7 @@ def test_serve_from_another_folder_finds_the_bundled_fixtures(
         sent = httpx.post(f"{url}/rest/push/sendInstant", json=inline_send(), headers=DEMO)
         assert sent.status_code == 200
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-        for stream in (process.stdout, process.stderr):
-            if stream:
-                stream.close()
+        stop(process)
     assert (tmp_path / "data" / "emulator.db").exists()  # the default db, under this folder
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from emulator.settings import Settings
 from tests.support.demo import ANDROID_APP
-from tests.support.server import CLI, free_port, run_cli, serving
+from tests.support.server import CLI, free_port, run_cli, serving, stop
 
 pytestmark = pytest.mark.process
 
@@ -136,9 +136,4 @@ def test_serve_writes_one_ready_line_to_stdout_and_the_ready_file(tmp_path: Path
         assert "Application startup complete" in process.stderr.read()  # logs on stderr
         assert not ready_file.exists()  # withdrawn at shutdown
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        for stream in (process.stdout, process.stderr):
-            if stream:
-                stream.close()
+        stop(process)

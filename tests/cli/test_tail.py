@@ -5,7 +5,7 @@ import subprocess
 import orjson
 
 from emulator.testing import RunningEmulator
-from tests.support.server import CLI, send_to
+from tests.support.server import CLI, send_to, stop
 
 
 def test_tail_prints_each_event_as_a_line(emulator: RunningEmulator) -> None:
@@ -26,11 +26,7 @@ def test_tail_prints_each_event_as_a_line(emulator: RunningEmulator) -> None:
         assert event["event"] == "send"
         assert event["data"]["trackingId"] in sent
     finally:
-        process.terminate()
-        process.wait(timeout=20)
-        for stream in (process.stdout, process.stderr):
-            if stream:
-                stream.close()
+        stop(process)
 
 
 def test_tail_refuses_an_unknown_kind_in_one_line(emulator: RunningEmulator) -> None:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 CLI = [sys.executable, "-m", "emulator"]
 
-__all__ = ["CLI", "free_port", "run_cli", "send_to", "serving"]
+__all__ = ["CLI", "free_port", "run_cli", "send_to", "serving", "stop"]
 
 
 def run_cli(
@@ -50,3 +50,17 @@ def send_to(emulator: "RunningEmulator", **extra: Any) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+def stop(process: "subprocess.Popen[str]") -> None:
+    """End a process a test started (if it still runs) and close its pipes."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    for stream in (process.stdin, process.stdout, process.stderr):
+        if stream:
+            stream.close()

@@ -3,9 +3,10 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel, ConfigDict
 
 from emulator import control
-from emulator.bodies import parse_json_body
+from emulator.bodies import parse_json_body, validate_json
 from emulator.errors import NotFound
 from emulator.push.auth import mask_secret
 from emulator.push.users import shown
@@ -17,12 +18,21 @@ router = APIRouter(tags=["control"])
 DeliveryId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
+class ResetOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    keepTokens: bool = False
+
+
 @router.post("/reset")
-async def reset(runtime: RuntimeDep) -> JsonResponse:
+async def reset(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Clear sends, deliveries and the journal, reset clock, ids, tokens and buckets, and
-    reload the fixtures from their folder."""
-    await control.reset(runtime)
-    return JsonResponse({"reset": True})
+    reload the fixtures from their folder. `{"keepTokens": true}` keeps issued access
+    tokens valid; no body resets everything."""
+    body = await request.body()
+    options = validate_json(ResetOptions, body) if body.strip() else ResetOptions()
+    await control.reset(runtime, keep_tokens=options.keepTokens)
+    return JsonResponse({"reset": True, "keptTokens": options.keepTokens})
 
 
 @router.get("/fixtures")

@@ -1,13 +1,14 @@
 """GET /_emulator/events: new requests, sends and status changes as Server-Sent Events."""
 
 from collections.abc import AsyncIterator
-from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Request
 from starlette.responses import StreamingResponse
 
+from emulator.errors import BadRequest
 from emulator.events import SHUTDOWN, STREAMED_KINDS, EventBus
+from emulator.filters import EVENT_PARAMS, openapi_parameters, unknown, unknown_params
 from emulator.routes.deps import RuntimeDep
 
 router = APIRouter(tags=["events"])
@@ -42,20 +43,30 @@ async def event_stream(
             )
 
 
-@router.get("/events")
-async def events(
-    runtime: RuntimeDep,
-    kinds: Annotated[
-        str | None, Query(description="comma-separated, of " + ", ".join(STREAMED_KINDS))
-    ] = None,
-    apiUser: Annotated[
-        str | None, Query(description="only events of this API user (and those of everyone)")
-    ] = None,
-) -> StreamingResponse:
+def wanted_kinds(query: dict[str, str]) -> frozenset[str] | None:
+    """The kinds asked for (None: all); an unknown parameter or kind is a 400, never a
+    stream that silently stays quiet."""
+    problems = unknown_params(query, EVENT_PARAMS)
+    given = [k.strip() for k in query.get("kinds", "").split(",") if k.strip()]
+    problems += [
+        f"kinds: {unknown(k, STREAMED_KINDS, 'kind')}" for k in given if k not in STREAMED_KINDS
+    ]
+    if problems:
+        raise BadRequest(problems)
+    return frozenset(given) or None
+
+
+_DOC = {"parameters": openapi_parameters(EVENT_PARAMS)}
+_DOC["parameters"][0]["description"] += ": " + ", ".join(STREAMED_KINDS)
+
+
+@router.get("/events", openapi_extra=_DOC)
+async def events(request: Request, runtime: RuntimeDep) -> StreamingResponse:
     """Every event as it happens (kinds: emulator.events.STREAMED_KINDS); data is JSON."""
-    wanted = frozenset(k.strip() for k in kinds.split(",") if k.strip()) if kinds else None
+    query = dict(request.query_params)
+    wanted = wanted_kinds(query)
     return StreamingResponse(
-        event_stream(runtime.events, wanted, apiUser or None),
+        event_stream(runtime.events, wanted, query.get("apiUser") or None),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -87,7 +87,8 @@ class TemplateNotFound(NotFound):
 
 
 class Conflict(ApiError):
-    """The record exists already (a device token, a contact key); nothing was changed."""
+    """The request clashes with what exists (a userkey or device token taken, a contact key
+    the table holds, a fixture user to delete); nothing was changed."""
 
     status = 409
 

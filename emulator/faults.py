@@ -175,6 +175,7 @@ class FaultRule(_RuleModel):
 
 
 _RULES_ADAPTER = TypeAdapter(list[FaultRule])
+_RULE_ADAPTER = TypeAdapter(FaultRule)
 
 
 def parse_rules(data: Any, source: str = "") -> list[FaultRule]:
@@ -187,6 +188,16 @@ def parse_rules(data: Any, source: str = "") -> list[FaultRule]:
         return _RULES_ADAPTER.validate_python(data)
     except ValidationError as error:
         raise FaultRuleError(describe_errors(error, name_fields=True), source) from None
+
+
+def parse_rule(data: Any) -> FaultRule:
+    """One rule from decoded JSON (an object), or FaultRuleError naming each bad field."""
+    if not isinstance(data, dict):
+        raise FaultRuleError(["body: must be a fault rule (a JSON object)"])
+    try:
+        return _RULE_ADAPTER.validate_python(data)
+    except ValidationError as error:
+        raise FaultRuleError(describe_errors(error, name_fields=True)) from None
 
 
 def load_fault_file(path: Path) -> list[FaultRule]:
@@ -251,6 +262,15 @@ class FaultBook(RuleBook[FaultRule]):
         """Rules from EMULATOR_FAULTS: in force now, and again after every reset."""
         self._presets = list(rules)
         self.reset()
+
+    def add(self, rule: FaultRule) -> int:
+        """Arm one more rule after the others, whose counters and TTLs run on; its id."""
+        with self._lock:
+            if len(self._armed) >= MAX_RULES:
+                raise FaultRuleError([f"body: at most {MAX_RULES} rules are in force at once"])
+            [armed] = self._arm([rule], first_index=len(self._armed))
+            self._armed = [*self._armed, armed]
+        return armed.id
 
     def reset(self) -> None:
         """Back to start-up: the preset rules with fresh counters (none without a file)."""

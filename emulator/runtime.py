@@ -1,7 +1,7 @@
 """The running emulator's state: settings, fixtures, clock, ids, buckets, tokens, storage."""
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -18,10 +18,11 @@ from emulator.faults import FaultBook, load_fault_file
 from emulator.ids import IdGenerator
 from emulator.push.accept import SendContext
 from emulator.push.auth import TRANSACTIONAL_CALL, TokenStore, bucket_key
-from emulator.push.fixtures import FixtureSet, load_fixtures
+from emulator.push.fixtures import ApiUser, FixtureFolder, FixtureSet
 from emulator.push.ratelimit import BucketConfig, RateLimiter
 from emulator.push.registry import unregister_devices
 from emulator.push.transactional import TraceLocks
+from emulator.push.users import UserDirectory
 from emulator.settings import Settings
 from emulator.storage.db import open_database
 from emulator.storage.writer import Writer
@@ -29,9 +30,10 @@ from emulator.storage.writer import Writer
 T = TypeVar("T")
 
 
-def _bucket_overrides(fixtures: FixtureSet) -> dict[str, BucketConfig]:
+def bucket_overrides(users: Iterable[ApiUser]) -> dict[str, BucketConfig]:
+    """The buckets of their own that users' fixtures (or creators) give them."""
     overrides: dict[str, BucketConfig] = {}
-    for user in fixtures.api_users:
+    for user in users:
         if user.rateLimit is not None:
             limit = user.rateLimit
             overrides[user.userkey] = BucketConfig(limit.capacity, limit.refillPerSecond)
@@ -48,6 +50,7 @@ class Runtime:
 
     settings: Settings
     fixtures: FixtureSet
+    folder: FixtureFolder  # where `fixtures` came from; a reset loads it again
     engine: Engine
     writer: Writer
     clock: Clock = field(default_factory=Clock)
@@ -56,6 +59,7 @@ class Runtime:
     audiences: AudienceIndexes = field(default_factory=AudienceIndexes)
     trace_locks: TraceLocks = field(default_factory=TraceLocks)
     tokens: TokenStore = field(init=False)
+    users: UserDirectory = field(init=False)  # the fixtures' API users and run-time ones
     limiter: RateLimiter = field(init=False)
     dispatcher: Dispatcher = field(init=False)  # started and stopped by the app's lifespan
     faults: FaultBook = field(init=False)
@@ -68,9 +72,8 @@ class Runtime:
         # thread, replacement) read the set in force and write a new one: one at a time.
         self._fixtures_lock = threading.Lock()
         self.tokens = TokenStore(self.settings.token_ttl, self.clock, self.ids)
-        self.limiter = RateLimiter(
-            self.default_bucket(), self.clock, _bucket_overrides(self.fixtures)
-        )
+        self.users = UserDirectory(lambda: self.fixtures)
+        self.limiter = RateLimiter(self.default_bucket(), self.clock, self._overrides())
         self.outcomes = OutcomeBook(self.clock)
         behaviour = DeviceBehaviour(
             Defaults.from_settings(self.settings), self.outcomes, lambda: self.ids.seed
@@ -91,9 +94,9 @@ class Runtime:
         self.reset_hooks += [
             self.clock.set_real,
             lambda: self.ids.reseed(self.settings.seed),
-            self.tokens.clear,
+            self.users.clear,  # run-time API users go; the fixtures' stay
             # Full buckets, with the limits of the fixtures in force (reloaded just before).
-            lambda: self.limiter.configure(self.default_bucket(), _bucket_overrides(self.fixtures)),
+            lambda: self.limiter.configure(self.default_bucket(), self._overrides()),
             # Back to the EMULATOR_FAULTS presets (no rules without a file).
             self.faults.reset,
             self.outcomes.clear,
@@ -102,12 +105,14 @@ class Runtime:
     @classmethod
     def start(cls, settings: Settings) -> "Runtime":
         """Load fixtures and fault presets and open the database; any failing stops start-up."""
-        fixtures = load_fixtures(settings.fixtures)
+        folder = FixtureFolder(settings.fixtures)
+        fixtures = folder.load()
         presets = load_fault_file(settings.faults) if settings.faults else []
         engine = open_database(settings.db)
         runtime = cls(
             settings=settings,
             fixtures=fixtures,
+            folder=folder,
             engine=engine,
             writer=Writer(engine),
             ids=IdGenerator(settings.seed),
@@ -141,7 +146,10 @@ class Runtime:
         """A whole new fixture set (PUT /_emulator/fixtures, reset): buckets restart full."""
         with self._fixtures_lock:
             self.fixtures = fixtures
-        self.limiter.configure(self.limiter.default, _bucket_overrides(fixtures))
+        self.limiter.configure(self.limiter.default, self._overrides())
+
+    def _overrides(self) -> dict[str, BucketConfig]:
+        return bucket_overrides([*self.fixtures.api_users, *self.users.created()])
 
     def change_fixtures(self, change: Callable[[FixtureSet], tuple[FixtureSet | None, T]]) -> T:
         """Apply a registry change (push/registry.py) to the fixtures in force: `change` gets
@@ -158,9 +166,11 @@ class Runtime:
         if self.settings.token_cleanup:
             self.change_fixtures(lambda fixtures: (unregister_devices(fixtures, pairs), None))
 
-    def reset_state(self) -> None:
-        """Run-time state back to start-up: real clock, seed, full buckets, no issued tokens,
-        preset faults, and whatever else registered a reset hook."""
+    def reset_state(self, keep_tokens: bool = False) -> None:
+        """Run-time state back to start-up: real clock, seed, full buckets, no issued tokens
+        (unless `keep_tokens`), preset faults, and whatever else registered a reset hook."""
+        if not keep_tokens:
+            self.tokens.clear()
         for hook in self.reset_hooks:
             hook()
 

@@ -1,6 +1,7 @@
 """Run-time rules (faults, device outcomes): when one fires — always, the next N times, by
 seeded chance, until a TTL — and the book of those in force with their counters."""
 
+import itertools
 import random
 import threading
 from dataclasses import dataclass, field
@@ -97,15 +98,17 @@ R = TypeVar("R", bound=Rule)
 
 @dataclass
 class Armed(Generic[R]):
-    """A rule in force: where it stands in the list, and its trigger's state."""
+    """A rule in force: its id, where it stands in the list, and its trigger's state."""
 
-    index: int
+    id: int  # stable while the rule is in force, so one rule can be removed by it
+    index: int  # its place in the list, which the journal's labels name
     rule: R
     trigger: ArmedTrigger
-    label: str = field(init=False)  # how a journal row or a message names it
 
-    def __post_init__(self) -> None:
-        self.label = f"rules[{self.index}]" + (f" {self.rule.name!r}" if self.rule.name else "")
+    @property
+    def label(self) -> str:
+        """How a journal row or a message names it."""
+        return f"rules[{self.index}]" + (f" {self.rule.name!r}" if self.rule.name else "")
 
 
 class RuleBook(Generic[R]):
@@ -117,13 +120,31 @@ class RuleBook(Generic[R]):
         self._clock = clock
         self._lock = threading.Lock()
         self._armed: list[Armed[R]] = []
+        self._ids = itertools.count(1)
+
+    def _arm(self, rules: list[R], first_index: int = 0) -> list[Armed[R]]:
+        now = self._clock.timestamp()
+        return [
+            Armed(next(self._ids), index, rule, ArmedTrigger(rule.trigger, now))
+            for index, rule in enumerate(rules, first_index)
+        ]
 
     def replace(self, rules: list[R]) -> None:
         """Every rule anew: counters and TTLs start from now."""
-        now = self._clock.timestamp()
-        armed = [Armed(i, rule, ArmedTrigger(rule.trigger, now)) for i, rule in enumerate(rules)]
+        armed = self._arm(rules)
         with self._lock:
             self._armed = armed
+
+    def remove(self, rule_id: int) -> bool:
+        """Disarm the rule with this id; the others keep their counters. False if none."""
+        with self._lock:
+            kept = [armed for armed in self._armed if armed.id != rule_id]
+            if len(kept) == len(self._armed):
+                return False
+            for index, armed in enumerate(kept):
+                armed.index = index
+            self._armed = kept
+        return True
 
     def clear(self) -> None:
         self.replace([])
@@ -142,6 +163,7 @@ class RuleBook(Generic[R]):
         with self._lock:
             return [
                 {
+                    "id": armed.id,
                     "rule": armed.rule.model_dump(mode="json", exclude_defaults=True),
                     **armed.trigger.status(now),
                 }

@@ -8,17 +8,17 @@ from typing import Any
 
 import orjson
 
-from emulator.cli.remote import (
-    _client,
-    _connection_flags,
-    _filter_flags,
-    _filters,
-    _print_items,
-    _run,
-    _short_time,
+from emulator.cli.common import (
+    client_of,
+    connection_flags,
+    filter_flags,
+    filters_of,
+    print_items,
+    run,
+    short_time,
 )
 from emulator.fanout.outcomes import OUTCOME_NAMES
-from emulator.filters import DEVICE_FILTERS
+from emulator.filters import DEFAULT_LIMIT, DEVICE_FILTERS
 
 DEVICE_HEADER = ["TOKEN", "APPLICATION", "CONTACT", "LANG", "STATUS", "OUTCOME", "ENGAGED"]
 PUSH_HEADER = ["SHOWN (UTC)", "DELIVERY", "TRACKING ID", "LANG", "TITLE"]
@@ -38,7 +38,7 @@ def _device_row(item: Any) -> list[str]:
 
 def _push_row(item: Any) -> list[str]:
     return [
-        _short_time(item["shownAt"]),
+        short_time(item["shownAt"]),
         str(item["deliveryId"]),
         item["trackingId"],
         item["language"] or "-",
@@ -48,12 +48,12 @@ def _push_row(item: Any) -> list[str]:
 
 def list_command(args: argparse.Namespace) -> int:
     def action() -> None:
-        given = _filters(args, [f.keyword for f in DEVICE_FILTERS])
-        with _client(args) as client:
+        given = filters_of(args, DEVICE_FILTERS)
+        with client_of(args) as client:
             items = client.devices(**given, limit=args.limit)
-        _print_items(args, items, DEVICE_HEADER, _device_row, "No devices match.")
+        print_items(args, items, DEVICE_HEADER, _device_row, "No devices match.")
 
-    return _run(action)
+    return run(args, action)
 
 
 def _read_records(source: str) -> Any:
@@ -68,11 +68,11 @@ def add_command(args: argparse.Namespace) -> int:
     def action() -> None:
         data = _read_records(args.file)
         records = data if isinstance(data, list) else [data]
-        with _client(args) as client:
+        with client_of(args) as client:
             added = client.add_devices(*records)
-        _print_items(args, added, DEVICE_HEADER, _device_row, "No devices added.")
+        print_items(args, added, DEVICE_HEADER, _device_row, "No devices added.")
 
-    return _run(action)
+    return run(args, action)
 
 
 def set_command(args: argparse.Namespace) -> int:
@@ -84,34 +84,34 @@ def set_command(args: argparse.Namespace) -> int:
         }
         if not changes:
             raise SystemExit("push-emulator: devices set: name at least one change")
-        with _client(args) as client:
+        with client_of(args) as client:
             changed = client.update_device(args.token, args.application_id, **changes)
-        _print_items(args, [changed], DEVICE_HEADER, _device_row, "")
+        print_items(args, [changed], DEVICE_HEADER, _device_row, "")
 
-    return _run(action)
+    return run(args, action)
 
 
 def remove_command(args: argparse.Namespace) -> int:
     def action() -> None:
-        with _client(args) as client:
+        with client_of(args) as client:
             removed = client.delete_device(args.token, args.application_id)
         print(f"removed {removed['token']} ({removed['applicationId']})")
 
-    return _run(action)
+    return run(args, action)
 
 
 def inbox_command(args: argparse.Namespace) -> int:
     def action() -> None:
         params = {"application_id": args.application_id, "limit": args.limit}
-        with _client(args) as client:
+        with client_of(args) as client:
             items = client.device_inbox(args.token, **params)
-        _print_items(args, items, PUSH_HEADER, _push_row, "Nothing was shown on this device.")
+        print_items(args, items, PUSH_HEADER, _push_row, "Nothing was shown on this device.")
 
-    return _run(action)
+    return run(args, action)
 
 
 def _output_flags(parser: argparse.ArgumentParser) -> None:
-    _connection_flags(parser)
+    connection_flags(parser)
     parser.add_argument("--json", action="store_true", help="JSON instead of a table")
 
 
@@ -130,8 +130,13 @@ def add_device_commands(commands: "argparse._SubParsersAction[argparse.ArgumentP
         description="Without an action, list the registered devices.",
     )
     _output_flags(devices)
-    _filter_flags(devices, DEVICE_FILTERS)
-    devices.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    filter_flags(devices, DEVICE_FILTERS)
+    devices.add_argument(
+        "--limit",
+        type=int,
+        default=DEFAULT_LIMIT,
+        help=f"at most this many (default {DEFAULT_LIMIT})",
+    )
     devices.set_defaults(handler=list_command)
     actions = devices.add_subparsers(dest="action", metavar="ACTION")
 
@@ -151,12 +156,17 @@ def add_device_commands(commands: "argparse._SubParsersAction[argparse.ArgumentP
     change.set_defaults(handler=set_command)
 
     remove = actions.add_parser("remove", help="remove a device")
-    _connection_flags(remove)
+    connection_flags(remove)
     _device_flags(remove)
     remove.set_defaults(handler=remove_command)
 
     inbox = actions.add_parser("inbox", help="what a device was shown, newest first")
     _output_flags(inbox)
     _device_flags(inbox)
-    inbox.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    inbox.add_argument(
+        "--limit",
+        type=int,
+        default=DEFAULT_LIMIT,
+        help=f"at most this many (default {DEFAULT_LIMIT})",
+    )
     inbox.set_defaults(handler=inbox_command)

@@ -276,7 +276,7 @@ class Dispatcher:
         if not self._writer.run_sync(dispatch.move_status(send, status, self._clock.now())):
             return False
         send.status = status
-        self._events.publish(SEND_STATUS, id=send.id, trackingId=send.tracking_id, status=status)
+        self._publish_status(send, status)
         return True
 
     def _complete(self, send: Job, new_warnings: list[str]) -> None:
@@ -286,9 +286,16 @@ class Dispatcher:
         warnings = list(dict.fromkeys([*send.warnings, *new_warnings]))
         status = self._writer.run_sync(dispatch.finish(send, warnings, self._clock.now()))
         if status == COMPLETED:
-            self._events.publish(
-                SEND_STATUS, id=send.id, trackingId=send.tracking_id, status=COMPLETED
-            )
+            self._publish_status(send, COMPLETED)
+
+    def _publish_status(self, send: Job, status: str) -> None:
+        self._events.publish(
+            SEND_STATUS,
+            id=send.id,
+            trackingId=send.tracking_id,
+            status=status,
+            apiUser=send.api_user,
+        )
 
     def _give_up(self, send_id: int, error: Exception) -> None:
         """A send that cannot be fanned out is completed with a warning, not retried forever."""

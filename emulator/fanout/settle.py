@@ -51,7 +51,11 @@ class Settler:
             # restart is completed by the next start's first pass.
             for send in self._writer.run_sync(settle.complete_settled(now)):
                 self._events.publish(
-                    SEND_STATUS, id=send.id, trackingId=send.tracking_id, status=COMPLETED
+                    SEND_STATUS,
+                    id=send.id,
+                    trackingId=send.tracking_id,
+                    status=COMPLETED,
+                    apiUser=send.api_user,
                 )
         return due
 
@@ -78,7 +82,13 @@ class Settler:
                 break
         if cleaned:
             self._unregister(cleaned)
-        for send_id in sorted(set(final) | set(opened)):
+        touched = sorted(set(final) | set(opened))
+        users = settle.api_users(self._engine, touched) if touched else {}
+        for send_id in touched:
             self._events.publish(
-                DELIVERIES, sendId=send_id, final=final[send_id], opened=opened[send_id]
+                DELIVERIES,
+                sendId=send_id,
+                final=final[send_id],
+                opened=opened[send_id],
+                apiUser=users.get(send_id),
             )

@@ -16,8 +16,7 @@ from emulator.faults import (
     FaultAction,
     FaultRequest,
 )
-from emulator.push.auth import TokenStore, bearer_token, user_for_token
-from emulator.push.fixtures import FixtureSet
+from emulator.push.auth import TokenStore, UserLookup, bearer_token, user_for_token
 from emulator.runtime import Runtime
 from emulator.web import JsonResponse, PrefixMiddleware, read_body, replay
 
@@ -82,7 +81,7 @@ class FaultMiddleware(PrefixMiddleware):
             method=method,
             path=path,
             api_user=(
-                resolve_api_user(self.runtime.fixtures, self.runtime.tokens, authorization, data)
+                resolve_api_user(self.runtime.users, self.runtime.tokens, authorization, data)
                 if wants_user
                 else None
             ),
@@ -94,13 +93,13 @@ class FaultMiddleware(PrefixMiddleware):
 
 
 def resolve_api_user(
-    fixtures: FixtureSet, tokens: TokenStore, authorization: str | None, body: Any = None
+    users: UserLookup, tokens: TokenStore, authorization: str | None, body: Any = None
 ) -> str | None:
     """The API user a request names, for matching only: the user its token was issued to
     (expired or not, allowlist aside, no bucket token taken), or a login body's userkey."""
     token = bearer_token(authorization)
     if token:
-        user, _live = user_for_token(fixtures, tokens, token)
+        user, _live = user_for_token(users, tokens, token)
         return user.userkey if user is not None else None
     if isinstance(body, dict) and isinstance(body.get("userkey"), str):
         return str(body["userkey"])

@@ -36,7 +36,7 @@ async def push_caller(
     """The contract's order: allowlist 403 → token 401 → permission 403 → bucket 429, each
     refusal in the texts of `call` (SendInstantPush's or SendTransactionalPush's)."""
     user = authenticate(
-        runtime.fixtures,
+        runtime.users,
         runtime.tokens,
         request.headers.get("authorization"),
         client_ip(request.scope),

@@ -11,17 +11,16 @@ from starlette.responses import StreamingResponse
 
 from emulator.device_shapes import PushPage
 from emulator.events import PUSH, Event
-from emulator.filters import PAGE_PARAMS, Filter, openapi_parameters
+from emulator.filters import APPLICATION_PARAMS, PAGE_PARAMS, openapi_parameters
 from emulator.routes.deps import RuntimeDep
 from emulator.routes.events import event_stream, sse_response
-from emulator.routes.registry import ApplicationQuery, paged_query, paging, query_of
+from emulator.routes.registry import application_of, paged, paged_query, paging
 from emulator.storage.deliveries import device_inbox
 from emulator.web import JsonResponse
 
 router = APIRouter(tags=["device feed"])
 
-_APPLICATION = Filter("applicationId", "only pushes from this application", "id")
-InboxQuery = paged_query("InboxQuery", (_APPLICATION,))
+InboxQuery = paged_query("InboxQuery", APPLICATION_PARAMS)
 
 _STREAM_DOC: dict[int | str, dict[str, Any]] = {
     200: {
@@ -39,11 +38,11 @@ _STREAM_DOC: dict[int | str, dict[str, Any]] = {
 @router.get(
     "/devices/{token:path}/inbox",
     response_model=PushPage,
-    openapi_extra={"parameters": openapi_parameters((_APPLICATION,), PAGE_PARAMS)},
+    openapi_extra={"parameters": openapi_parameters(APPLICATION_PARAMS, PAGE_PARAMS)},
 )
 async def inbox(token: str, request: Request, runtime: RuntimeDep) -> JsonResponse:
     """What the device with this token was shown (its delivered pushes), newest first."""
-    query = query_of(InboxQuery, request)
+    query = paged(request, InboxQuery, APPLICATION_PARAMS)
     app_id = query.model_dump().get("applicationId")
     cursor, limit = paging(query)
     app = app_id.lower() if app_id else None
@@ -51,15 +50,22 @@ async def inbox(token: str, request: Request, runtime: RuntimeDep) -> JsonRespon
     return JsonResponse(page.to_json())
 
 
-@router.get("/devices/{token:path}/events", response_class=StreamingResponse, responses=_STREAM_DOC)
+@router.get(
+    "/devices/{token:path}/events",
+    response_class=StreamingResponse,
+    responses=_STREAM_DOC,
+    openapi_extra={"parameters": openapi_parameters(APPLICATION_PARAMS)},
+)
 async def events(token: str, request: Request, runtime: RuntimeDep) -> StreamingResponse:
     """Each push the device is shown from now on, as a `push` event (JSON data: the same
     fields as an inbox item), the moment it is delivered; a delayed delivery arrives when
     the emulator's clock reaches it."""
-    app_id = query_of(ApplicationQuery, request).applicationId
+    app_id = application_of(request)
     app = app_id.lower() if app_id else None
 
     def accept(event: Event) -> bool:
         return app is None or event.data.get("applicationId") == app
 
-    return sse_response(event_stream(runtime.events, frozenset({PUSH}), token, accept))
+    return sse_response(
+        event_stream(runtime.events, frozenset({PUSH}), device=token, accept=accept)
+    )

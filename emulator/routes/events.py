@@ -1,13 +1,14 @@
 """GET /_emulator/events: new requests, sends and status changes as Server-Sent Events."""
 
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Request
 from starlette.responses import StreamingResponse
 
+from emulator.errors import BadRequest
 from emulator.events import SHUTDOWN, STREAMED_KINDS, Event, EventBus
+from emulator.filters import EVENT_PARAMS, openapi_parameters, unknown, unknown_params
 from emulator.routes.deps import RuntimeDep
 
 router = APIRouter(tags=["events"])
@@ -19,13 +20,15 @@ KEEPALIVE_SECONDS = 15.0
 async def event_stream(
     events: EventBus,
     kinds: frozenset[str] | None,
+    api_user: str | None = None,
     device: str | None = None,
     accept: Callable[[Event], bool] | None = None,
 ) -> AsyncIterator[bytes]:
     """Ends when the server shuts down; a client that leaves cancels it (and unsubscribes).
 
-    With `device`, the stream is that device's own feed (its `push` events); `accept` may
-    narrow any stream further."""
+    With `api_user`, events that name another API user are left out; those that name none
+    (a reset, a prune) concern everyone and pass. With `device`, the stream is that device's
+    own feed (its `push` events); `accept` may narrow any stream further."""
     async with events.subscribe(device) as subscription:
         # Sent once subscribed: a client that has read it will not miss a later event.
         yield b": connected\n\n"
@@ -38,6 +41,8 @@ async def event_stream(
                 return
             if kinds is not None and event.kind not in kinds:
                 continue
+            if api_user is not None and event.data.get("apiUser", api_user) != api_user:
+                continue
             if accept is not None and not accept(event):
                 continue
             yield (
@@ -45,16 +50,29 @@ async def event_stream(
             )
 
 
-@router.get("/events")
-async def events(
-    runtime: RuntimeDep,
-    kinds: Annotated[
-        str | None, Query(description="comma-separated, of " + ", ".join(STREAMED_KINDS))
-    ] = None,
-) -> StreamingResponse:
+def wanted_kinds(query: dict[str, str]) -> frozenset[str] | None:
+    """The kinds asked for (None: all); an unknown parameter or kind is a 400, never a
+    stream that silently stays quiet."""
+    problems = unknown_params(query, EVENT_PARAMS)
+    given = [k.strip() for k in query.get("kinds", "").split(",") if k.strip()]
+    problems += [
+        f"kinds: {unknown(k, STREAMED_KINDS, 'kind')}" for k in given if k not in STREAMED_KINDS
+    ]
+    if problems:
+        raise BadRequest(problems)
+    return frozenset(given) or None
+
+
+_DOC = {"parameters": openapi_parameters(EVENT_PARAMS)}
+_DOC["parameters"][0]["description"] += ": " + ", ".join(STREAMED_KINDS)
+
+
+@router.get("/events", openapi_extra=_DOC)
+async def events(request: Request, runtime: RuntimeDep) -> StreamingResponse:
     """Every event as it happens (kinds: emulator.events.STREAMED_KINDS); data is JSON."""
-    wanted = frozenset(k.strip() for k in kinds.split(",") if k.strip()) if kinds else None
-    return sse_response(event_stream(runtime.events, wanted))
+    query = dict(request.query_params)
+    wanted = wanted_kinds(query)
+    return sse_response(event_stream(runtime.events, wanted, query.get("apiUser") or None))
 
 
 def sse_response(stream: AsyncIterator[bytes]) -> StreamingResponse:

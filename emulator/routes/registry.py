@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import create_model
 
 from emulator.bodies import parse_json_body, validate
 from emulator.device_shapes import (
@@ -14,12 +14,15 @@ from emulator.device_shapes import (
     DevicePage,
     DeviceRecord,
 )
+from emulator.errors import BadRequest
 from emulator.filters import (
+    APPLICATION_PARAMS,
     CONTACT_FILTERS,
     DEVICE_FILTERS,
     PAGE_PARAMS,
     Filter,
     openapi_parameters,
+    unknown_params,
 )
 from emulator.push import registry
 from emulator.push.fixtures import FixtureSet
@@ -32,50 +35,52 @@ from emulator.web import JsonResponse
 router = APIRouter(tags=["registry"])
 
 
-class StrictQuery(BaseModel):
-    # A parameter the route does not know is a 400, never silently ignored.
-    model_config = ConfigDict(extra="forbid")
-
-
-class PagedQuery(Paging):
-    model_config = StrictQuery.model_config
-
-
-def paged_query(name: str, filters: tuple[Filter, ...]) -> type[PagedQuery]:
-    """The declared filters as optional text fields beside limit and cursor."""
+def paged_query(name: str, filters: tuple[Filter, ...]) -> type[Paging]:
+    """The declared filters as optional text fields beside limit and cursor, so wrong
+    values are named 400s."""
     fields: dict[str, Any] = {f.param: (str | None, None) for f in filters}
-    return create_model(name, __base__=PagedQuery, **fields)
-
-
-class ApplicationQuery(StrictQuery):
-    """Names the device's application when its token is registered in more than one."""
-
-    applicationId: str | None = None
+    return create_model(name, __base__=Paging, **fields)
 
 
 DeviceQuery = paged_query("DeviceQuery", DEVICE_FILTERS)
 ContactQuery = paged_query("ContactQuery", CONTACT_FILTERS)
 
 
-def query_of(model: type[BaseModel], request: Request) -> Any:
-    return validate(model, dict(request.query_params))
+def declared_query(request: Request, *declared: tuple[Filter, ...]) -> dict[str, str]:
+    """The query, once every parameter in it is one the route declares (a 400 naming the
+    others, with a guess): a misspelt filter must not match everything."""
+    problems = unknown_params(request.query_params.keys(), *declared)
+    if problems:
+        raise BadRequest(problems)
+    return dict(request.query_params)
 
 
-def paging(query: PagedQuery) -> tuple[int | None, int]:
+def application_of(request: Request) -> str | None:
+    """The `applicationId` naming a device's application, if given; nothing else is taken."""
+    return declared_query(request, APPLICATION_PARAMS).get("applicationId") or None
+
+
+def paged(request: Request, model: type[Paging], filters: tuple[Filter, ...]) -> Any:
+    """A list's query: declared filters and paging only, their values validated."""
+    return validate(model, declared_query(request, filters, PAGE_PARAMS))
+
+
+def paging(query: Paging) -> tuple[int | None, int]:
     return parse_cursor(query.cursor), parse_limit(query.limit)
 
 
 def _listing(
     request: Request,
     runtime: Runtime,
-    model: type[PagedQuery],
+    model: type[Paging],
+    filters: tuple[Filter, ...],
     lister: Callable[[FixtureSet, dict[str, str], int | None, int], Page],
 ) -> JsonResponse:
     """One page of a registry list, after its filters and paging are validated."""
-    query = query_of(model, request)
+    query = paged(request, model, filters)
     cursor, limit = paging(query)
-    filters = query.model_dump(exclude_none=True, exclude={"limit", "cursor"})
-    return JsonResponse(lister(runtime.fixtures, filters, cursor, limit).to_json())
+    given = query.model_dump(exclude_none=True, exclude={"limit", "cursor"})
+    return JsonResponse(lister(runtime.fixtures, given, cursor, limit).to_json())
 
 
 def _body_doc(example: Any) -> dict[str, Any]:
@@ -99,7 +104,7 @@ def _body_doc(example: Any) -> dict[str, Any]:
 async def devices(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """The registry's devices in the order they were loaded or added; page on with
     `cursor=<nextCursor>`."""
-    return _listing(request, runtime, DeviceQuery, registry.list_devices)
+    return _listing(request, runtime, DeviceQuery, DEVICE_FILTERS, registry.list_devices)
 
 
 @router.post(
@@ -118,21 +123,27 @@ async def add_devices(request: Request, runtime: RuntimeDep) -> JsonResponse:
     return JsonResponse({"items": items, "nextCursor": None}, status_code=201)
 
 
-@router.get("/devices/{token:path}", response_model=DeviceRecord)
+_APPLICATION_DOC = {"parameters": openapi_parameters(APPLICATION_PARAMS)}
+
+
+@router.get("/devices/{token:path}", response_model=DeviceRecord, openapi_extra=_APPLICATION_DOC)
 async def device(token: str, request: Request, runtime: RuntimeDep) -> JsonResponse:
     """One device; `applicationId` names its application if the token is in several."""
-    app_id = query_of(ApplicationQuery, request).applicationId
+    app_id = application_of(request)
     return JsonResponse(registry.device_json(registry.find_device(runtime.fixtures, token, app_id)))
 
 
 @router.patch(
     "/devices/{token:path}",
     response_model=DeviceRecord,
-    openapi_extra=_body_doc({"status": "unregistered", "outcome": "throttled"}),
+    openapi_extra={
+        **_APPLICATION_DOC,
+        **_body_doc({"status": "unregistered", "outcome": "throttled"}),
+    },
 )
 async def change_device(token: str, request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Change status, engaged, language, contactKey or outcome; the next send sees it."""
-    app_id = query_of(ApplicationQuery, request).applicationId
+    app_id = application_of(request)
     data = parse_json_body(await request.body())
     changed = runtime.change_fixtures(
         lambda fixtures: registry.change_device(fixtures, token, app_id, data)
@@ -140,10 +151,10 @@ async def change_device(token: str, request: Request, runtime: RuntimeDep) -> Js
     return JsonResponse(registry.device_json(changed))
 
 
-@router.delete("/devices/{token:path}", response_model=DeviceRecord)
+@router.delete("/devices/{token:path}", response_model=DeviceRecord, openapi_extra=_APPLICATION_DOC)
 async def remove_device(token: str, request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Remove a device; its recorded deliveries stay."""
-    app_id = query_of(ApplicationQuery, request).applicationId
+    app_id = application_of(request)
     removed = runtime.change_fixtures(
         lambda fixtures: registry.remove_device(fixtures, token, app_id)
     )
@@ -160,7 +171,7 @@ async def remove_device(token: str, request: Request, runtime: RuntimeDep) -> Js
 )
 async def contacts(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """The tables' contacts, table by table, then those added since."""
-    return _listing(request, runtime, ContactQuery, registry.list_contacts)
+    return _listing(request, runtime, ContactQuery, CONTACT_FILTERS, registry.list_contacts)
 
 
 @router.post(
@@ -172,7 +183,7 @@ async def contacts(request: Request, runtime: RuntimeDep) -> JsonResponse:
 async def add_contacts(table_id: str, request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Add one contact or a list to a table, validated as tables.json's contacts (409 for a
     key the table holds)."""
-    query_of(StrictQuery, request)
+    declared_query(request)
     data = parse_json_body(await request.body())
     added = runtime.change_fixtures(
         lambda fixtures: registry.add_contacts(fixtures, table_id, data)
@@ -184,7 +195,7 @@ async def add_contacts(table_id: str, request: Request, runtime: RuntimeDep) -> 
 async def contact(
     table_id: str, contact_key: str, request: Request, runtime: RuntimeDep
 ) -> JsonResponse:
-    query_of(StrictQuery, request)
+    declared_query(request)
     return JsonResponse(registry.find_contact(runtime.fixtures, table_id, contact_key))
 
 
@@ -197,7 +208,7 @@ async def change_contact(
     table_id: str, contact_key: str, request: Request, runtime: RuntimeDep
 ) -> JsonResponse:
     """Set fields (null removes one); the key cannot change."""
-    query_of(StrictQuery, request)
+    declared_query(request)
     data = parse_json_body(await request.body())
     changed = runtime.change_fixtures(
         lambda fixtures: registry.change_contact(fixtures, table_id, contact_key, data)
@@ -210,7 +221,7 @@ async def remove_contact(
     table_id: str, contact_key: str, request: Request, runtime: RuntimeDep
 ) -> JsonResponse:
     """Remove a contact from its table and that table's segments; its devices stay."""
-    query_of(StrictQuery, request)
+    declared_query(request)
     removed = runtime.change_fixtures(
         lambda fixtures: registry.remove_contact(fixtures, table_id, contact_key)
     )

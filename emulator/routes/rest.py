@@ -49,7 +49,7 @@ async def login(request: Request) -> JsonResponse:
     credentials = validate(LoginRequest, data)
     request.state.api_user = credentials.userkey
     issued = auth.login(
-        runtime.fixtures,
+        runtime.users,
         runtime.tokens,
         credentials.userkey,
         credentials.password,
@@ -85,6 +85,7 @@ async def _store(request: Request, runtime: Runtime, accepted: AcceptedSend) -> 
         trackingId=accepted.tracking_id,
         status=row["status"],
         sendKind=row["kind"],
+        apiUser=row["api_user"],
     )
     # Woken before the answer, so a caller that waits for the dispatcher to be idle after
     # its 200 knows this send is included.

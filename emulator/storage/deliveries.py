@@ -79,8 +79,13 @@ def mark_engaged(connection: Connection, delivery_id: int, clicked: bool, now: d
     if clicked:
         values["clicked_at"] = func.coalesce(deliveries.c.clicked_at, now)
     connection.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(values))
+    # With the API user of its send, so the engagement event can be scoped to that user.
     return (
-        connection.execute(select(deliveries).where(deliveries.c.id == delivery_id))
+        connection.execute(
+            select(deliveries, sends.c.api_user)
+            .join(sends, sends.c.id == deliveries.c.send_id)
+            .where(deliveries.c.id == delivery_id)
+        )
         .mappings()
         .first()
     )

@@ -43,6 +43,7 @@ class Job:
     content: dict[str, Any]
     warnings: list[str]
     kind: str
+    api_user: str
     # SendTransactionalPush: the devices chosen at acceptance, the $Current values, the
     # language override.
     targets: list[dict[str, Any]] | None

@@ -31,6 +31,15 @@ def next_due(engine: Engine) -> datetime | None:
     return min(due) if due else None
 
 
+def api_users(engine: Engine, send_ids: list[int]) -> dict[int, str]:
+    """Send id -> the API user that sent it, for events scoped to one user."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(sends.c.id, sends.c.api_user).where(sends.c.id.in_(send_ids))
+        )
+        return {int(row.id): str(row.api_user) for row in rows}
+
+
 def any_waiting_send(engine: Engine) -> bool:
     """A send is fanned out and still Sending: it waits for its deliveries."""
     with engine.connect() as connection:
@@ -122,7 +131,7 @@ def open_due(now: datetime, limit: int) -> Callable[[Connection], list[Any]]:
 
 def complete_settled(now: datetime) -> Callable[[Connection], list[Any]]:
     """A write completing every fanned-out send none of whose deliveries waits any more;
-    (id, tracking_id) of each."""
+    (id, tracking_id, api_user) of each."""
 
     def write(connection: Connection) -> list[Any]:
         return list(
@@ -134,7 +143,7 @@ def complete_settled(now: datetime) -> Callable[[Connection], list[Any]]:
                     & ~pending_deliveries(sends.c.id)
                 )
                 .values(status=COMPLETED, updated_at=now, completed_at=now)
-                .returning(sends.c.id, sends.c.tracking_id)
+                .returning(sends.c.id, sends.c.tracking_id, sends.c.api_user)
             ).all()
         )
 

@@ -43,7 +43,8 @@ class Send(SQLModel, table=True):
     status: str
     received_at: datetime = Field(index=True)
     updated_at: datetime
-    api_user: str = Field(index=True)
+    # Indexed by ix_send_trace (api_user, trace_id), which also serves lookups by user alone.
+    api_user: str
     client_ip: str
     request_body: str
     application_ids: list[str] = Field(sa_column=Column(JSON, nullable=False))
@@ -126,7 +127,7 @@ class JournalEntry(SQLModel, table=True):
     path: str
     query: str
     status: int = Field(index=True)
-    api_user: str | None = None
+    api_user: str | None = Field(default=None, index=True)  # purging one user's rows
     client_ip: str
     latency_ms: float
     headers: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))

@@ -136,11 +136,17 @@ def test_each_step_is_announced(client: TestClient, monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(events, "publish", recording)
     send = send_and_fan_out(client, applicationIds=[ANDROID_APP])
-    status = {"id": send["id"], "trackingId": send["trackingId"], "status": "Completed"}
+    status = {
+        "id": send["id"],
+        "trackingId": send["trackingId"],
+        "status": "Completed",
+        "apiUser": "demo-user",
+    }
     assert (SEND_STATUS, status) not in heard
     runtime_of(client).clock.advance(1)
     settle(client)
-    assert (DELIVERIES, {"sendId": send["id"], "final": 7, "opened": 0}) in heard
+    final = {"sendId": send["id"], "final": 7, "opened": 0, "apiUser": "demo-user"}
+    assert (DELIVERIES, final) in heard
     assert heard[-1] == (SEND_STATUS, status)
 
 

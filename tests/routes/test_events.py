@@ -35,6 +35,7 @@ def test_the_stream_carries_requests_sends_status_changes_and_resets(
             "trackingId": answer["data"]["trackingId"],
             "status": "Queued",
             "sendKind": "instant",
+            "apiUser": "demo-user",
         }
         assert seen["request"] == {
             "method": "POST",
@@ -100,5 +101,22 @@ def test_open_streams_end_cleanly_when_the_real_server_stops() -> None:
             "trackingId": sent.json()["data"]["trackingId"],
             "status": "Queued",
             "sendKind": "instant",
+            "apiUser": "demo-user",
         },
     ) in received
+
+
+@pytest.mark.parametrize(
+    ("params", "problem"),
+    [
+        ({"kinds": "send,sends"}, "kinds: unknown kind 'sends'; did you mean 'send'? Known: "),
+        ({"kind": "send"}, "unknown filter 'kind'; did you mean 'kinds'? Known: kinds"),
+    ],
+)
+def test_an_unknown_kind_or_parameter_is_a_400_not_a_quiet_stream(
+    client: TestClient, params: dict[str, str], problem: str
+) -> None:
+    response = client.get("/_emulator/events", params=params)
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error.startswith(problem)

@@ -70,7 +70,11 @@ def test_devices_are_listed_filtered_and_paged(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("params", "problem"),
     [
-        ({"platform": "ios"}, "platform: is not a known field"),
+        (
+            {"applicationid": "x"},
+            "unknown filter 'applicationid'; did you mean 'applicationId'? Known: "
+            "applicationId, contactKey, token, status, limit, cursor",
+        ),
         ({"status": "gone"}, "status: must be one of active, unregistered, got 'gone'"),
         ({"limit": "0"}, "limit: must be at least 1"),
         ({"cursor": "x"}, "cursor: not a cursor this server gave out: 'x'"),

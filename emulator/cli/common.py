@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from emulator.filters import Filter
+from emulator.filters import DEFAULT_LIMIT, Filter
 from emulator.urls import DEFAULT_URL, default_url
 
 if TYPE_CHECKING:
@@ -29,6 +29,23 @@ def connection_flags(parser: argparse.ArgumentParser) -> None:
         "--admin-token",
         default=os.environ.get("EMULATOR_ADMIN_TOKEN"),
         help="the server's admin token, if it has one [env EMULATOR_ADMIN_TOKEN]",
+    )
+
+
+def positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return number
+
+
+def limit_flag(parser: argparse.ArgumentParser) -> None:
+    """--limit N for a listing; the client pages through as many pages as it takes."""
+    parser.add_argument(
+        "--limit",
+        type=positive,
+        default=DEFAULT_LIMIT,
+        help=f"at most this many, paging as far as it takes (default {DEFAULT_LIMIT})",
     )
 
 

@@ -13,12 +13,13 @@ from emulator.cli.common import (
     connection_flags,
     filter_flags,
     filters_of,
+    limit_flag,
     print_items,
     run,
     short_time,
 )
 from emulator.fanout.outcomes import OUTCOME_NAMES
-from emulator.filters import DEFAULT_LIMIT, DEVICE_FILTERS
+from emulator.filters import DEVICE_FILTERS
 
 DEVICE_HEADER = ["TOKEN", "APPLICATION", "CONTACT", "LANG", "STATUS", "OUTCOME", "ENGAGED"]
 PUSH_HEADER = ["SHOWN (UTC)", "DELIVERY", "TRACKING ID", "LANG", "TITLE"]
@@ -131,12 +132,7 @@ def add_device_commands(commands: "argparse._SubParsersAction[argparse.ArgumentP
     )
     _output_flags(devices)
     filter_flags(devices, DEVICE_FILTERS)
-    devices.add_argument(
-        "--limit",
-        type=int,
-        default=DEFAULT_LIMIT,
-        help=f"at most this many (default {DEFAULT_LIMIT})",
-    )
+    limit_flag(devices)
     devices.set_defaults(handler=list_command)
     actions = devices.add_subparsers(dest="action", metavar="ACTION")
 
@@ -163,10 +159,5 @@ def add_device_commands(commands: "argparse._SubParsersAction[argparse.ArgumentP
     inbox = actions.add_parser("inbox", help="what a device was shown, newest first")
     _output_flags(inbox)
     _device_flags(inbox)
-    inbox.add_argument(
-        "--limit",
-        type=int,
-        default=DEFAULT_LIMIT,
-        help=f"at most this many (default {DEFAULT_LIMIT})",
-    )
+    limit_flag(inbox)
     inbox.set_defaults(handler=inbox_command)

@@ -13,6 +13,7 @@ from emulator.cli.common import (
     connection_flags,
     filter_flags,
     filters_of,
+    limit_flag,
     print_items,
     print_json,
     resolve_tracking_id,
@@ -20,7 +21,7 @@ from emulator.cli.common import (
     send_row,
     short_time,
 )
-from emulator.filters import DEFAULT_LIMIT, REQUEST_FILTERS, SEND_FILTERS, Filter
+from emulator.filters import REQUEST_FILTERS, SEND_FILTERS, Filter
 
 if TYPE_CHECKING:
     from emulator.client import EmulatorClient
@@ -107,13 +108,6 @@ def export_command(args: argparse.Namespace) -> int:
     return run(args, action)
 
 
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return number
-
-
 def add_client_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     """Register the commands that read and reset a running server."""
     listings = (
@@ -129,12 +123,7 @@ def add_client_commands(commands: "argparse._SubParsersAction[argparse.ArgumentP
         listing = commands.add_parser(name, help=help_text)
         connection_flags(listing)
         filter_flags(listing, filters)
-        listing.add_argument(
-            "--limit",
-            type=_positive,
-            default=DEFAULT_LIMIT,
-            help=f"at most this many, paging as far as it takes (default {DEFAULT_LIMIT})",
-        )
+        limit_flag(listing)
         listing.add_argument("--json", action="store_true", help="JSON instead of a table")
         listing.set_defaults(handler=handler)
 

@@ -34,7 +34,7 @@ router = APIRouter(tags=["inspect"])
 
 class _Query(BaseModel):
     # Query strings carry text: "3" is a fine count. Unknown parameters were refused before
-    # (`_query`); each model reads its own share of the ones a route declares.
+    # (`declared_query`); each model reads its own share of the ones a route declares.
     model_config = ConfigDict(extra="ignore")
 
 
@@ -58,7 +58,7 @@ SendQuery = _filters_model("SendQuery", SEND_FILTERS)
 RequestQuery = _filters_model("RequestQuery", REQUEST_FILTERS)
 
 
-def _query(request: Request, *declared: tuple[Filter, ...]) -> dict[str, str]:
+def declared_query(request: Request, *declared: tuple[Filter, ...]) -> dict[str, str]:
     """The query, once every parameter in it is one the route declares: a misspelt filter
     would otherwise match everything, and a test that should fail would pass."""
     problems = unknown_params(request.query_params.keys(), *declared)
@@ -69,7 +69,7 @@ def _query(request: Request, *declared: tuple[Filter, ...]) -> dict[str, str]:
 
 def _scope(request: Request) -> str | None:
     """The `apiUser` a detail or a clear is limited to, if any; nothing else is taken."""
-    return _query(request, SCOPE_PARAMS).get("apiUser") or None
+    return declared_query(request, SCOPE_PARAMS).get("apiUser") or None
 
 
 def _send_filters(query: dict[str, str]) -> SendFilters:
@@ -100,7 +100,7 @@ _SCOPE_DOC = {"parameters": openapi_parameters(SCOPE_PARAMS)}
 @router.get("/sends", openapi_extra=_SENDS_DOC)
 async def sends(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Accepted sends, newest first; page on with `cursor=<nextCursor>`."""
-    query = _query(request, SEND_FILTERS, PAGE_PARAMS)
+    query = declared_query(request, SEND_FILTERS, PAGE_PARAMS)
     return await _page_of(runtime, query, list_sends, _send_filters(query))
 
 
@@ -117,7 +117,7 @@ async def delete_sends(request: Request, runtime: RuntimeDep) -> JsonResponse:
 @router.get("/sends/wait", openapi_extra=_WAIT_DOC)
 async def wait(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Answer once `count` matching sends are Completed (or in the status asked); else 408."""
-    query = _query(request, SEND_FILTERS, WAIT_PARAMS)
+    query = declared_query(request, SEND_FILTERS, WAIT_PARAMS)
     filters = _send_filters(query)
     waiting = validate(Waiting, query)
     answer = await wait_for_sends(runtime, filters, waiting.count, waiting.timeout)
@@ -139,7 +139,7 @@ async def send(key: str, request: Request, runtime: RuntimeDep) -> JsonResponse:
 @router.get("/requests", openapi_extra=_REQUESTS_DOC)
 async def requests(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Every /rest request, refused ones included, newest first."""
-    query = _query(request, REQUEST_FILTERS, PAGE_PARAMS)
+    query = declared_query(request, REQUEST_FILTERS, PAGE_PARAMS)
     given = validate(RequestQuery, query).model_dump(exclude_none=True)
     return await _page_of(runtime, query, list_requests, RequestFilters.from_query(given))
 
@@ -155,7 +155,7 @@ async def delete_requests(request: Request, runtime: RuntimeDep) -> JsonResponse
 @router.get("/export", openapi_extra=_EXPORT_DOC)
 async def export(request: Request, runtime: RuntimeDep) -> StreamingResponse:
     """Matching sends with their deliveries as NDJSON, oldest first, streamed page by page."""
-    filters = _send_filters(_query(request, SEND_FILTERS))
+    filters = _send_filters(declared_query(request, SEND_FILTERS))
     await runtime.writer.barrier()
     return StreamingResponse(
         export_sends(runtime.engine, filters), media_type="application/x-ndjson"

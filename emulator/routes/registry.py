@@ -14,7 +14,6 @@ from emulator.device_shapes import (
     DevicePage,
     DeviceRecord,
 )
-from emulator.errors import BadRequest
 from emulator.filters import (
     APPLICATION_PARAMS,
     CONTACT_FILTERS,
@@ -22,12 +21,11 @@ from emulator.filters import (
     PAGE_PARAMS,
     Filter,
     openapi_parameters,
-    unknown_params,
 )
 from emulator.push import registry
 from emulator.push.fixtures import FixtureSet
 from emulator.routes.deps import RuntimeDep
-from emulator.routes.inspect import Paging
+from emulator.routes.inspect import Paging, declared_query
 from emulator.runtime import Runtime
 from emulator.storage.paging import Page, parse_cursor, parse_limit
 from emulator.web import JsonResponse
@@ -44,15 +42,6 @@ def paged_query(name: str, filters: tuple[Filter, ...]) -> type[Paging]:
 
 DeviceQuery = paged_query("DeviceQuery", DEVICE_FILTERS)
 ContactQuery = paged_query("ContactQuery", CONTACT_FILTERS)
-
-
-def declared_query(request: Request, *declared: tuple[Filter, ...]) -> dict[str, str]:
-    """The query, once every parameter in it is one the route declares (a 400 naming the
-    others, with a guess): a misspelt filter must not match everything."""
-    problems = unknown_params(request.query_params.keys(), *declared)
-    if problems:
-        raise BadRequest(problems)
-    return dict(request.query_params)
 
 
 def application_of(request: Request) -> str | None:

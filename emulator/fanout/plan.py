@@ -79,6 +79,8 @@ class Planner:
         # Devices whose delivery came back final as unregistered or invalid at fan-out: the
         # real service stops sending to them (the runtime applies it after the fan-out).
         self.cleaned: set[tuple[str, str]] = set()
+        # What an application's deliveries get when no rule fires, worked out once per send.
+        self._by_application: dict[str, _Timing] = {}
 
     def plan(self, recipient: Recipient) -> PlanColumns:
         device, application = recipient.device, recipient.application
@@ -88,7 +90,8 @@ class Planner:
                 device.token, application.id.lower(), application.platform, device.contactKey
             )
         outcome, reason = self._outcome(recipient, rule)
-        delay_ms = self._delay(application, rule)
+        timing = self._timing(application, rule)
+        delay_ms = timing.delay.draw(self._rng)
         if delay_ms:
             final_at = self._now + timedelta(milliseconds=delay_ms)
             final_sql, status = sql_datetime(final_at), SENT
@@ -98,7 +101,7 @@ class Planner:
                 self.cleaned.add((application.id.lower(), device.token))
         if outcome != DELIVERED_OUTCOME:
             return status, outcome, reason, final_sql, None, None, None, None
-        return (status, outcome, reason, final_sql, *self._engagement(application, rule, final_at))
+        return (status, outcome, reason, final_sql, *self._engagement(timing, final_at))
 
     def _outcome(self, recipient: Recipient, rule: OutcomeRule | None) -> tuple[str, str | None]:
         """The one place a delivery's outcome is decided, and its reason in the platform's
@@ -115,19 +118,27 @@ class Planner:
             name = device.outcome
         return name, OUTCOMES[name].reason(recipient.application.platform)
 
-    def _delay(self, application: Application, rule: OutcomeRule | None) -> int:
-        """Milliseconds until the delivery is final: the rule's, else the application's, else
-        the settings' delay."""
-        delay = (rule.deliveryDelay if rule is not None else None) or application.deliveryDelay
-        return (delay or self._defaults.delay).draw(self._rng)
+    def _timing(self, application: Application, rule: OutcomeRule | None) -> "_Timing":
+        """The one place a delivery's delay and engagement rates are chosen: each from the
+        rule that fired, else the application, else the settings."""
+        if rule is None and application.id in self._by_application:
+            return self._by_application[application.id]
+        defaults = self._defaults
+        timing = _Timing(
+            _first(rule, application, "deliveryDelay") or defaults.delay,
+            float(_first(rule, application, "openRate", defaults.open_rate)),
+            float(_first(rule, application, "clickRate", defaults.click_rate)),
+        )
+        if rule is None:
+            self._by_application[application.id] = timing
+        return timing
 
     def _engagement(
-        self, application: Application, rule: OutcomeRule | None, final_at: datetime
+        self, timing: "_Timing", final_at: datetime
     ) -> tuple[str | None, str | None, str | None, str | None]:
         """opened_at, clicked_at (done at once) or open_due_at, click_due_at (planned) of a
         delivered push. A click counts as an open, so at least clickRate of them open."""
-        open_rate = _rate(rule, application, "openRate", self._defaults.open_rate)
-        click_rate = _rate(rule, application, "clickRate", self._defaults.click_rate)
+        open_rate, click_rate = timing.open_rate, timing.click_rate
         if not open_rate and not click_rate:
             return None, None, None, None
         draw = self._rng.random()
@@ -144,9 +155,19 @@ class Planner:
         return None, None, at, click
 
 
-def _rate(rule: OutcomeRule | None, application: Application, name: str, default: float) -> float:
+@dataclass(frozen=True)
+class _Timing:
+    delay: Delay
+    open_rate: float
+    click_rate: float
+
+
+def _first(
+    rule: OutcomeRule | None, application: Application, name: str, default: Any = None
+) -> Any:
+    """The rule's value of `name` if it has one, else the application's, else `default`."""
     for source in (rule, application):
-        value: Any = getattr(source, name, None) if source is not None else None
+        value = getattr(source, name, None) if source is not None else None
         if value is not None:
-            return float(value)
+            return value
     return default

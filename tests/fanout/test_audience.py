@@ -3,6 +3,7 @@
 import pytest
 
 from emulator.fanout.audience import Audience, AudienceIndexes, resolve_audience
+from emulator.push import registry
 from emulator.push.fixtures import FixtureSet, load_fixtures, parse_fixtures
 from emulator.settings import BUNDLED_FIXTURES
 from tests.support.demo import (
@@ -165,3 +166,21 @@ def test_engaged_tokens_from_earlier_pushes_join_the_engaged(fixtures: FixtureSe
         "web-sofia-safari",  # opened an earlier push in this application
         "web-zeynep-chrome",
     ]
+
+
+def test_a_device_change_keeps_the_contact_look_ups_and_a_contact_change_rebuilds_them(
+    fixtures: FixtureSet,
+) -> None:
+    indexes = AudienceIndexes()
+    first = indexes.of(fixtures)
+    devices_changed, _ = registry.change_device(fixtures, "fcm-ayse-redmi", None, {"engaged": True})
+    second = indexes.of(devices_changed)
+    assert second is not first
+    assert second.contacts is first.contacts  # the tables did not change: not rebuilt
+    assert second.devices_by_app != first.devices_by_app
+    contacts_changed, _ = registry.change_contact(
+        devices_changed, MASTER_TABLE, "c-001", {"first_name": "Augusta"}
+    )
+    third = indexes.of(contacts_changed)
+    assert third.contacts["c-001"]["first_name"] == "Augusta"
+    assert first.contacts["c-001"]["first_name"] == "Ada"

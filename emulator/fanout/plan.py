@@ -81,8 +81,26 @@ class Planner:
         self.cleaned: set[tuple[str, str]] = set()
         # What an application's deliveries get when no rule fires, worked out once per send.
         self._by_application: dict[str, _Timing] = {}
+        # Plans that draw nothing (no rule, a fixed delay, no opens), by what decides them:
+        # the same for every such device, so a large fan-out makes each once.
+        self._fixed: dict[tuple[str, str, str, str | None], tuple[PlanColumns, bool]] = {}
 
     def plan(self, recipient: Recipient) -> PlanColumns:
+        device, application = recipient.device, recipient.application
+        key = (application.id, device.status, device.outcome, recipient.failure)
+        if self._rules is None and key in self._fixed:
+            columns, cleans = self._fixed[key]
+        else:
+            columns, cleans, drew = self._plan(recipient)
+            if self._rules is None and not drew:
+                self._fixed[key] = (columns, cleans)
+        if cleans:
+            self.cleaned.add((application.id.lower(), device.token))
+        return columns
+
+    def _plan(self, recipient: Recipient) -> tuple[PlanColumns, bool, bool]:
+        """The columns; whether the device is to be cleaned up; whether anything was drawn
+        (a rule's trigger, a delay range, an open)."""
         device, application = recipient.device, recipient.application
         rule = None
         if self._rules is not None and recipient.failure is None:
@@ -91,17 +109,19 @@ class Planner:
             )
         outcome, reason = self._outcome(recipient, rule)
         timing = self._timing(application, rule)
+        drew = timing.delay.ms is None or bool(timing.open_rate or timing.click_rate)
         delay_ms = timing.delay.draw(self._rng)
+        cleans = False
         if delay_ms:
             final_at = self._now + timedelta(milliseconds=delay_ms)
             final_sql, status = sql_datetime(final_at), SENT
         else:
             final_at, final_sql, status = self._now, self._now_sql, final_status(outcome)
-            if outcome in CLEANED and recipient.failure is None and device.status == "active":
-                self.cleaned.add((application.id.lower(), device.token))
+            cleans = outcome in CLEANED and recipient.failure is None and device.status == "active"
         if outcome != DELIVERED_OUTCOME:
-            return status, outcome, reason, final_sql, None, None, None, None
-        return (status, outcome, reason, final_sql, *self._engagement(timing, final_at))
+            return (status, outcome, reason, final_sql, None, None, None, None), cleans, drew
+        engagement = self._engagement(timing, final_at)
+        return (status, outcome, reason, final_sql, *engagement), cleans, drew
 
     def _outcome(self, recipient: Recipient, rule: OutcomeRule | None) -> tuple[str, str | None]:
         """The one place a delivery's outcome is decided, and its reason in the platform's

@@ -14,7 +14,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     ValidationError,
     model_validator,
 )
@@ -25,9 +24,10 @@ from emulator.fanout.timing import Delay, Rate
 from emulator.push.contract import Content, Guid, MultiLangContent
 
 M = TypeVar("M", bound=BaseModel)
-# Every device and contact record gets the next number when it is loaded or registered: a
-# cursor through a registry list stays valid while records are added and removed between
-# pages (the list is always in number order).
+# Every device and contact gets the next number when it is loaded or registered, and keeps it
+# while it stays (FixtureSet.device_numbers, .contact_numbers): a cursor through a registry
+# list stays valid while records are added and removed between pages, since the lists are
+# always in number order.
 _record_numbers = itertools.count(1)
 
 
@@ -107,7 +107,6 @@ class Contact(BaseModel):
     model_config = ConfigDict(extra="allow", strict=True)
 
     contactKey: Annotated[str, Field(min_length=1)]
-    _number: int = PrivateAttr(default=0)
 
     def fields(self) -> dict[str, Any]:
         return self.model_dump()
@@ -137,7 +136,6 @@ class Device(FixtureModel):
     status: Literal["active", "unregistered"] = "active"
     # What the push provider answers for a delivery to this device (fanout/outcomes.py).
     outcome: OutcomeName = "delivered"
-    _number: int = PrivateAttr(default=0)
 
 
 # File name -> record model, in load order.
@@ -161,10 +159,18 @@ class FixtureSet:
     tables: list[Table] = field(default_factory=list)
     segments: list[Segment] = field(default_factory=list)
     devices: list[Device] = field(default_factory=list)
+    # Registration numbers by device_key and by (table id, contact key), carried over from the
+    # set this one replaces (dataclasses.replace passes them on); see _record_numbers.
+    device_numbers: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    contact_numbers: dict[tuple[str, str], int] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
-        number_records(self.devices)
-        number_records(c for t in self.tables for c in t.contacts)
+        self.device_numbers = _numbered(self.device_numbers, map(device_key, self.devices))
+        self.contact_numbers = _numbered(
+            self.contact_numbers, (contact_key(t, c) for t in self.tables for c in t.contacts)
+        )
         self.users_by_key = {u.userkey: u for u in self.api_users}
         self.static_tokens = {t: u for u in self.api_users for t in u.tokens}
         self.applications_by_id = {a.id.lower(): a for a in self.applications}
@@ -205,11 +211,16 @@ class FixtureSet:
         }
 
 
-def number_records(records: Iterable[Device | Contact]) -> None:
-    """Give records that have none the next numbers, in order (see _record_numbers)."""
-    for record in records:
-        if not record._number:
-            record._number = next(_record_numbers)
+K = TypeVar("K")
+
+
+def _numbered(known: dict[K, int], keys: Iterable[K]) -> dict[K, int]:
+    """Each key's number: the one it had, else the next; keys gone are left out."""
+    return {key: known.get(key) or next(_record_numbers) for key in keys}
+
+
+def contact_key(table: Table, contact: Contact) -> tuple[str, str]:
+    return table.id.lower(), contact.contactKey
 
 
 def record_label(index: int, raw: Any) -> str:
@@ -249,7 +260,7 @@ def parse_fixtures(data: dict[str, Any], source: str) -> FixtureSet:
     unknown = sorted(set(data) - set(FILES))
     if unknown:
         raise FixtureError(f"{source}: unknown fixture file(s) {', '.join(unknown)}")
-    parsed: dict[str, list[Any]] = {}
+    parsed: dict[str, Any] = {}
     for name, model in FILES.items():
         records = data.get(name, [])
         where = f"{source}/{name}.json"

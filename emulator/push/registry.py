@@ -26,6 +26,7 @@ from emulator.push.fixtures import (
     FixtureSet,
     Table,
     check_device_application,
+    contact_key,
     device_key,
     parse_record,
     record_label,
@@ -37,7 +38,7 @@ from emulator.storage.paging import Page
 DEVICE_CHANGES = ("status", "engaged", "language", "contactKey", "outcome")
 DEVICE_STATUSES = ("active", "unregistered")
 
-R = TypeVar("R", Device, Contact)
+R = TypeVar("R")
 
 
 def device_json(device: Device) -> dict[str, Any]:
@@ -51,13 +52,19 @@ def contact_json(table: Table, contact: Contact) -> dict[str, Any]:
     return {"tableId": table.id, "contactKey": key, "fields": fields}
 
 
-def _page(records: Sequence[R], cursor: int | None, limit: int, shape: Callable[[R], Any]) -> Page:
+def _page(
+    records: Sequence[R],
+    number: Callable[[R], int],
+    cursor: int | None,
+    limit: int,
+    shape: Callable[[R], Any],
+) -> Page:
     """A page of records in number order, after the record numbered `cursor`."""
-    start = 0 if cursor is None else bisect_right(records, cursor, key=lambda r: r._number)
+    start = 0 if cursor is None else bisect_right(records, cursor, key=number)
     chosen = records[start : start + limit + 1]
     more = len(chosen) > limit
     chosen = chosen[:limit]
-    next_cursor = str(chosen[-1]._number) if more and chosen else None
+    next_cursor = str(number(chosen[-1])) if more and chosen else None
     return Page([shape(record) for record in chosen], next_cursor)
 
 
@@ -128,7 +135,8 @@ def list_devices(
     """Devices in the order they were loaded or registered (the last is the newest)."""
     query = DeviceQuery.from_params(params)
     matching = [device for device in fixtures.devices if query.matches(device)]
-    return _page(matching, cursor, limit, device_json)
+    numbers = fixtures.device_numbers
+    return _page(matching, lambda d: numbers[device_key(d)], cursor, limit, device_json)
 
 
 def _device_index(fixtures: FixtureSet, token: str, application_id: str | None) -> int:
@@ -198,7 +206,6 @@ def change_device(
         changed = Device.model_validate({**device.model_dump(), **changes})
     except ValidationError as error:
         raise BadRequest(describe_errors(error)) from None
-    changed._number = device._number  # the same device: it keeps its place in the registry
     devices = list(fixtures.devices)
     devices[index] = changed
     return _replace(fixtures, devices=devices), changed
@@ -248,19 +255,21 @@ def list_contacts(
 ) -> Page:
     """Contacts table by table, then those added since; filters.CONTACT_FILTERS' params."""
     table_id = params["tableId"].lower() if params.get("tableId") else None
-    contact_key = params.get("contactKey")
-    tables = {contact._number: table for table in fixtures.tables for contact in table.contacts}
+    contact_key_filter = params.get("contactKey")
+    numbers = fixtures.contact_numbers
     matching = sorted(
         (
-            contact
+            (numbers[contact_key(table, contact)], table, contact)
             for table in fixtures.tables
             if table_id is None or table.id.lower() == table_id
             for contact in table.contacts
-            if contact_key is None or contact.contactKey == contact_key
+            if contact_key_filter is None or contact.contactKey == contact_key_filter
         ),
-        key=lambda contact: contact._number,
+        key=lambda found: found[0],
     )
-    return _page(matching, cursor, limit, lambda c: contact_json(tables[c._number], c))
+    return _page(
+        matching, lambda found: found[0], cursor, limit, lambda f: contact_json(f[1], f[2])
+    )
 
 
 def _table_index(fixtures: FixtureSet, table_id: str) -> int:
@@ -327,7 +336,6 @@ def change_contact(
         changed = Contact.model_validate({k: v for k, v in fields.items() if v is not None})
     except ValidationError as error:
         raise BadRequest(describe_errors(error)) from None
-    changed._number = contact._number
     contacts = list(table.contacts)
     contacts[at] = changed
     new_table = table.model_copy(update={"contacts": contacts})

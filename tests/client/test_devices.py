@@ -35,6 +35,12 @@ def test_the_registry_outcomes_and_a_devices_inbox_from_the_client(
         "429 Too Many Requests",
     )
     assert client.outcomes()[0]["fired"] == 6
+    [exported] = client.export()
+    assert {d["outcome"] for d in exported["deliveries"]} == {
+        "delivered",
+        "throttled",
+        "providerError",
+    }
     assert [s["trackingId"] for s in client.sends(outcome="providerError")] == [done["trackingId"]]
     [shown] = client.device_inbox("web-ada-chrome")
     assert (shown["trackingId"], shown["title"]) == (done["trackingId"], "Hi")

@@ -427,12 +427,12 @@ recorded them) while small sends (one device each, fanned out too) arrive at a s
 from an httpx client; their latency is compared with the same load on an idle server.
 
 Each measure runs twice, side by side in one run: on the plain devices, and on the mixed
-variant, where {share} % of the devices fail ({failures}, in turn) and the
-application opens {open_rate} % of the delivered pushes (`openRate`, with
+variant, where {share} % of the devices fail ({failures}, in turn)
+and the application opens {open_rate} % of the delivered pushes (`openRate`, with
 `EMULATOR_OPEN_WINDOW=0` so each open is written with its delivery, inside the time
 measured). Token clean-up is on, as by default: after the first round the devices that came
-back unregistered or invalid are unregistered, so later rounds rebuild the audience index and
-fail them as `unregistered`.
+back unregistered or invalid are unregistered, so later rounds rebuild the audience index's
+device lists and fail them as `unregistered`.
 
 | measure | plain | mixed: {share} % failing, {open_rate} % opened |
 | --- | --- | --- |

@@ -255,11 +255,14 @@ class EmulatorClient:
 
     # Journal
 
+    def requests_page(self, **filters: Any) -> dict[str, Any]:
+        """One page of the journal: {"items": [...], "nextCursor": ...}; `cursor=` for the next."""
+        return cast(dict[str, Any], self._call("GET", "/requests", params=query_params(filters)))
+
     def requests(self, **filters: Any) -> list[RequestItem]:
         """Requests under /rest, newest first; filters `status` (429 or 4xx), `path`,
         `api_user`, `since`, `limit`."""
-        page = self._call("GET", "/requests", params=query_params(filters))
-        return cast(list[RequestItem], page["items"])
+        return cast(list[RequestItem], self.requests_page(**filters)["items"])
 
     def clear_requests(self) -> int:
         return int(self._call("DELETE", "/requests")["deleted"])

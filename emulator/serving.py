@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import IO
 
 import httpx
 import uvicorn
@@ -91,18 +92,25 @@ def serve_process(
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     timeout: float = START_TIMEOUT,
-    output: int | None = subprocess.DEVNULL,
+    output: int | IO[bytes] | None = subprocess.DEVNULL,
+    url: str | None = None,
+    own_session: bool = False,
 ) -> Iterator["subprocess.Popen[bytes]"]:
-    """Start a server command that listens on `port`, wait until it is ready, stop it after."""
+    """Start a server command that listens on `port`, wait until it is ready, stop it after.
+
+    `url` is where it answers (default http://127.0.0.1:<port>). With `own_session`, a
+    Ctrl-C in the terminal does not reach it: the caller stops it, when it is done with it.
+    """
     process = subprocess.Popen(  # noqa: S603 - our own server command, never input
         list(command),
         env=dict(env) if env is not None else None,
         cwd=cwd,
         stdout=output,
         stderr=subprocess.STDOUT if output == subprocess.PIPE else output,
+        start_new_session=own_session,
     )
     try:
-        wait_until_ready(f"http://127.0.0.1:{port}", process, timeout)
+        wait_until_ready(url or f"http://127.0.0.1:{port}", process, timeout)
         yield process
     finally:
         process.terminate()

@@ -1,10 +1,11 @@
-"""The `push-emulator` command: `serve`, `healthcheck`, and commands against a running server."""
+"""The `push-emulator` command: `serve`, `healthcheck`, `run`, and commands against a server."""
 
 import argparse
 from collections.abc import Sequence
 
 from emulator import __version__
 from emulator.cli.remote import add_client_commands
+from emulator.cli.run import add_run_command
 from emulator.cli.serve import add_serve_commands
 
 
@@ -16,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"push-emulator {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_serve_commands(commands)
+    add_run_command(commands)
     add_client_commands(commands)
     return parser
 

@@ -15,7 +15,7 @@ from emulator.middleware.body_limit import BodyLimitMiddleware
 from emulator.middleware.faults import FaultMiddleware
 from emulator.middleware.journal import JournalMiddleware
 from emulator.routes import behaviour, control, docs, events, health, inspect, rest, ui
-from emulator.routes.deps import require_admin
+from emulator.routes.deps import ADMIN_RESPONSES, require_admin
 from emulator.runtime import Runtime
 from emulator.settings import Settings
 from emulator.storage.retention import pruning
@@ -64,7 +64,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         docs.router,
         ui.fragments,
     ):
-        app.include_router(router, prefix=CONTROL_PREFIX, dependencies=admin)
+        app.include_router(
+            router, prefix=CONTROL_PREFIX, dependencies=admin, responses=ADMIN_RESPONSES
+        )
     app.include_router(ui.pages)
     app.mount(ui.STATIC_URL, ui.static_files(), name="ui-static")
 

@@ -2,6 +2,9 @@
 
 import threading
 from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from emulator.clock import Clock
 from emulator.errors import Forbidden, IpNotAllowed, NotAuthenticated
@@ -9,6 +12,15 @@ from emulator.ids import IdGenerator
 from emulator.push.fixtures import ApiUser, FixtureSet
 
 PUSH_PERMISSION = "push"
+
+
+class LoginRequest(BaseModel):
+    """The body of POST /rest/login [client]: lower-case `userkey`, other keys ignored."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    userkey: Annotated[str, Field(min_length=1)]
+    password: Annotated[str, Field(min_length=1)]
 
 
 @dataclass(frozen=True)

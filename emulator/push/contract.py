@@ -4,7 +4,7 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -83,8 +83,14 @@ def _check_not_blank(value: str) -> str:
     return value
 
 
-Guid = Annotated[str, AfterValidator(_check_guid)]
-ScheduleDate = Annotated[str, AfterValidator(_check_schedule)]
+Guid = Annotated[
+    str, AfterValidator(_check_guid), WithJsonSchema({"type": "string", "pattern": _GUID.pattern})
+]
+ScheduleDate = Annotated[
+    str,
+    AfterValidator(_check_schedule),
+    WithJsonSchema({"type": "string", "description": f"UTC, one of {SCHEDULE_FORMATS_TEXT}"}),
+]
 Language = Annotated[str, AfterValidator(_check_not_blank)]
 
 

@@ -8,7 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from emulator.bodies import parse_json_body, validate_json
 from emulator.errors import BadRequest
-from emulator.faults import FaultRuleError, parse_rules
+from emulator.faults import FaultRule, FaultRuleError, parse_rules
+from emulator.openapi import Responses, Shape, answer, error, json_body
 from emulator.push.ratelimit import BucketConfig
 from emulator.routes.deps import RuntimeDep
 from emulator.runtime import Runtime
@@ -27,13 +28,46 @@ class _Body(BaseModel):
 # Fault rules ----------------------------------------------------------------------------
 
 
-@router.get("/faults")
+class FaultStatus(Shape):
+    """A rule in force: as given (defaults left out), how often it fired, what is left."""
+
+    rule: FaultRule
+    fired: int
+    remaining: int | None  # of `trigger.times`; null without a count
+    expiresAt: datetime | None  # when `trigger.ttlSeconds` runs out, on the emulator's clock
+    active: bool  # false once its count or TTL is used up
+
+
+_RULES_EXAMPLE = [
+    {
+        "name": "login down",
+        "match": {"method": "POST", "path": "/rest/login"},
+        "action": {"type": "status", "status": 503},
+        "trigger": {"times": 2},
+    },
+    {"action": {"type": "latency", "minMs": 50, "maxMs": 200}, "trigger": {"seed": 7}},
+]
+_STATUS_EXAMPLE = [
+    {"rule": _RULES_EXAMPLE[0], "fired": 0, "remaining": 2, "expiresAt": None, "active": True},
+    {"rule": _RULES_EXAMPLE[1], "fired": 0, "remaining": None, "expiresAt": None, "active": True},
+]
+_FAULTS: Responses = {
+    200: answer(list[FaultStatus], _STATUS_EXAMPLE, "the rules in force, in order")
+}
+_BAD_RULES = error(400, "[0].action.status: must be one of 401, 403, ...", "a rule is invalid")
+
+
+@router.get("/faults", responses=_FAULTS)
 async def get_faults(runtime: RuntimeDep) -> JsonResponse:
     """The rules in force, each with how often it fired and what is left of its trigger."""
     return JsonResponse(runtime.faults.status())
 
 
-@router.put("/faults")
+@router.put(
+    "/faults",
+    responses={**_FAULTS, **_BAD_RULES},
+    openapi_extra=json_body(list[FaultRule], _RULES_EXAMPLE, "every rule, in order"),
+)
 async def put_faults(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Replace every rule (counters and TTLs start again); an empty array turns faults off."""
     try:
@@ -44,8 +78,11 @@ async def put_faults(request: Request, runtime: RuntimeDep) -> JsonResponse:
     return JsonResponse(runtime.faults.status())
 
 
-@router.delete("/faults")
+@router.delete(
+    "/faults", responses={200: answer(list[FaultStatus], [], "no rules are left in force")}
+)
 async def delete_faults(runtime: RuntimeDep) -> JsonResponse:
+    """Turn every fault off."""
     runtime.faults.clear()
     return JsonResponse([])
 
@@ -65,6 +102,18 @@ class RateLimits(_Body):
     ] = Field(default_factory=dict)
 
 
+class RateLimitsState(Shape):
+    default: Bucket
+    users: dict[str, Bucket]
+
+
+_LIMITS_EXAMPLE = {
+    "default": {"capacity": 30, "refillPerSecond": 30.0},
+    "users": {"demo-user": {"capacity": 5, "refillPerSecond": 0.0}},
+}
+_LIMITS: Responses = {200: answer(RateLimitsState, _LIMITS_EXAMPLE, "the buckets in force")}
+
+
 def _bucket(config: BucketConfig) -> dict[str, Any]:
     return {"capacity": config.capacity, "refillPerSecond": config.refill_per_second}
 
@@ -75,12 +124,22 @@ def _rate_limits(runtime: Runtime) -> dict[str, Any]:
     return {"default": _bucket(limiter.default), "users": users}
 
 
-@router.get("/rate-limits")
+@router.get("/rate-limits", responses=_LIMITS)
 async def get_rate_limits(runtime: RuntimeDep) -> JsonResponse:
+    """The default bucket and the per-user ones."""
     return JsonResponse(_rate_limits(runtime))
 
 
-@router.put("/rate-limits")
+@router.put(
+    "/rate-limits",
+    responses={
+        **_LIMITS,
+        **error(400, "users.demo-user.capacity: must be at least 1", "a bucket is invalid"),
+    },
+    openapi_extra=json_body(
+        RateLimits, {"users": {"demo-user": {"capacity": 5, "refillPerSecond": 0}}}
+    ),
+)
 async def put_rate_limits(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Replace the per-user buckets (and the default, if given); every bucket restarts full."""
     body = validate_json(RateLimits, await request.body())
@@ -115,6 +174,16 @@ class ClockAdvance(_Body):
     seconds: Annotated[float, Field(ge=0, le=MAX_CLOCK_SECONDS)]
 
 
+class ClockState(Shape):
+    mode: Literal["real", "frozen", "offset"]
+    now: datetime  # the emulator's time now
+    offsetSeconds: float  # how far it is ahead of real time
+
+
+_CLOCK_EXAMPLE = {"mode": "frozen", "now": "2030-01-01T00:00:00+00:00", "offsetSeconds": 0.0}
+_CLOCK: Responses = {200: answer(ClockState, _CLOCK_EXAMPLE, "the emulator's clock")}
+
+
 def _clock(runtime: Runtime) -> dict[str, Any]:
     clock = runtime.clock
     return {
@@ -124,12 +193,20 @@ def _clock(runtime: Runtime) -> dict[str, Any]:
     }
 
 
-@router.get("/clock")
+@router.get("/clock", responses=_CLOCK)
 async def get_clock(runtime: RuntimeDep) -> JsonResponse:
+    """The clock's mode and its time now."""
     return JsonResponse(_clock(runtime))
 
 
-@router.put("/clock")
+@router.put(
+    "/clock",
+    responses={
+        **_CLOCK,
+        **error(400, "offsetSeconds: is required with mode 'offset', and only there", "bad mode"),
+    },
+    openapi_extra=json_body(ClockSetting, {"mode": "frozen", "at": "2030-01-01T00:00:00Z"}),
+)
 async def put_clock(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Real time, frozen at `at` (default: now; no zone means UTC), or `offsetSeconds` ahead."""
     body = validate_json(ClockSetting, await request.body())
@@ -143,7 +220,11 @@ async def put_clock(request: Request, runtime: RuntimeDep) -> JsonResponse:
     return JsonResponse(_clock(runtime))
 
 
-@router.post("/clock/advance")
+@router.post(
+    "/clock/advance",
+    responses={**_CLOCK, **error(400, "seconds: must be at least 0", "a bad number of seconds")},
+    openapi_extra=json_body(ClockAdvance, {"seconds": 90}),
+)
 async def advance_clock(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Move time forward; listeners (the scheduler) hear of it at once."""
     body = validate_json(ClockAdvance, await request.body())
@@ -158,12 +239,20 @@ class SeedSetting(_Body):
     seed: int | None
 
 
-@router.get("/seed")
+_SEED: Responses = {200: answer(SeedSetting, {"seed": 42}, "the seed in force (null: random ids)")}
+
+
+@router.get("/seed", responses=_SEED)
 async def get_seed(runtime: RuntimeDep) -> JsonResponse:
+    """The seed of generated ids and tokens."""
     return JsonResponse({"seed": runtime.ids.seed})
 
 
-@router.put("/seed")
+@router.put(
+    "/seed",
+    responses={**_SEED, **error(400, "seed: must be an integer or null", "not a seed")},
+    openapi_extra=json_body(SeedSetting, {"seed": 42}),
+)
 async def put_seed(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Restart generated ids and tokens from `seed`; null goes back to random ones."""
     body = validate_json(SeedSetting, await request.body())

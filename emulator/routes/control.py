@@ -1,21 +1,79 @@
 """/_emulator routes that change recorded state: reset, fixtures, engagement with a delivery."""
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
+from pydantic import Field, create_model
 
 from emulator import control
 from emulator.bodies import parse_json_body
 from emulator.errors import NotFound
+from emulator.openapi import Responses, Shape, answer, error, json_body
+from emulator.push.fixtures import FILES
 from emulator.routes.deps import RuntimeDep
+from emulator.routes.schemas import DELIVERY_EXAMPLE, Delivery
 from emulator.web import JsonResponse
 
 router = APIRouter(tags=["control"])
 
-DeliveryId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+DeliveryId = Annotated[
+    int, Path(ge=1, le=2**63 - 1, description="a delivery's id, as a send's `deliveries` list it")
+]
 
 
-@router.post("/reset")
+class ResetDone(Shape):
+    reset: Literal[True]
+
+
+class EngagedDelivery(Delivery):
+    deviceEngaged: bool  # false when the device is no longer in the fixtures
+
+
+# Every fixture file as a list of its records: what GET answers and PUT takes.
+_files: dict[str, Any] = {
+    name: (list[model], Field(default_factory=list))  # type: ignore[valid-type]
+    for name, model in FILES.items()
+}
+Fixtures = create_model("Fixtures", **_files)
+
+_FIXTURES_EXAMPLE = {
+    "api_users": [
+        {
+            "userkey": "ci-user",
+            "password": "ci-password",
+            "permissions": ["push"],
+            "tokens": ["ci-token"],
+        }
+    ],
+    "applications": [
+        {
+            "id": "3f1c2a9e-7b4d-4e21-9a0b-5d6e7f809a1b",
+            "name": "Shop Android",
+            "platform": "android",
+        }
+    ],
+    "devices": [
+        {
+            "token": "fcm-token-1",
+            "applicationId": "3f1c2a9e-7b4d-4e21-9a0b-5d6e7f809a1b",
+            "contactKey": "c-001",
+            "language": "en",
+        }
+    ],
+}
+_FIXTURES: Responses = {200: answer(Fixtures, _FIXTURES_EXAMPLE, "the loaded fixtures")}
+_ENGAGED: Responses = {
+    200: answer(
+        EngagedDelivery,
+        {**DELIVERY_EXAMPLE, "openedAt": "2030-01-01T09:05:00Z", "deviceEngaged": True},
+        "the delivery, now opened",
+    ),
+    **error(404, "No delivery with id 7.", "no such delivery"),
+    **error(400, "delivery_id: Input should be greater than or equal to 1", "not a delivery id"),
+}
+
+
+@router.post("/reset", responses={200: answer(ResetDone, {"reset": True}, "reset and reloaded")})
 async def reset(runtime: RuntimeDep) -> JsonResponse:
     """Clear sends, deliveries and the journal, reset clock, ids, tokens and buckets, and
     reload the fixtures from their folder."""
@@ -23,13 +81,26 @@ async def reset(runtime: RuntimeDep) -> JsonResponse:
     return JsonResponse({"reset": True})
 
 
-@router.get("/fixtures")
+@router.get("/fixtures", responses=_FIXTURES)
 async def fixtures(runtime: RuntimeDep) -> JsonResponse:
     """The loaded fixtures, in the format PUT takes back."""
     return JsonResponse(runtime.fixtures.to_json())
 
 
-@router.put("/fixtures")
+@router.put(
+    "/fixtures",
+    responses={
+        **_FIXTURES,
+        **error(
+            400,
+            "devices.json record 0 (token 'fcm-token-1'): applicationId: must be a GUID",
+            "a file, record or field is invalid; nothing changed",
+        ),
+    },
+    openapi_extra=json_body(
+        Fixtures, _FIXTURES_EXAMPLE, "every fixture file; one left out is empty"
+    ),
+)
 async def put_fixtures(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Replace every fixture file at once; a file left out becomes empty. Lasts until a
     reset or restart, which reload the fixture folder."""
@@ -44,13 +115,13 @@ async def _engage(runtime: RuntimeDep, delivery_id: int, clicked: bool) -> JsonR
     return JsonResponse({**engagement.delivery, "deviceEngaged": engagement.device_found})
 
 
-@router.post("/deliveries/{delivery_id}/open")
+@router.post("/deliveries/{delivery_id}/open", responses=_ENGAGED)
 async def open_delivery(delivery_id: DeliveryId, runtime: RuntimeDep) -> JsonResponse:
     """Mark the push opened and its device engaged (for useOnlyEngagedTokens)."""
     return await _engage(runtime, delivery_id, clicked=False)
 
 
-@router.post("/deliveries/{delivery_id}/click")
+@router.post("/deliveries/{delivery_id}/click", responses=_ENGAGED)
 async def click_delivery(delivery_id: DeliveryId, runtime: RuntimeDep) -> JsonResponse:
     """Mark the push clicked (and so opened) and its device engaged."""
     return await _engage(runtime, delivery_id, clicked=True)

@@ -1,16 +1,108 @@
 """GET /_emulator/events: new requests, sends and status changes as Server-Sent Events."""
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query
 from starlette.responses import StreamingResponse
 
-from emulator.events import SHUTDOWN, STREAMED_KINDS, EventBus
+from emulator.errors import BadRequest
+from emulator.events import (
+    DELIVERY,
+    PRUNE,
+    REQUEST,
+    RESET,
+    SEND,
+    SEND_STATUS,
+    SHUTDOWN,
+    STREAMED_KINDS,
+    EventBus,
+)
+from emulator.openapi import EVENT_STREAM, JSON, Shape, error, schema_of
 from emulator.routes.deps import RuntimeDep
 
 router = APIRouter(tags=["events"])
+
+
+class RequestEvent(Shape):
+    method: str
+    path: str
+    status: int
+    apiUser: str | None
+
+
+class SendEvent(Shape):
+    id: int
+    trackingId: str
+    status: str
+
+
+class DeliveryEvent(Shape):
+    id: int
+    sendId: int
+    opened: bool
+    clicked: bool
+
+
+class ResetEvent(Shape):
+    pass
+
+
+class PruneEvent(Shape):
+    sends: int
+    deliveries: int
+    requests: int
+
+
+# What each streamed kind's `data` holds; a kind added to events.py must be described here.
+EVENT_DATA: dict[str, type[Shape]] = {
+    REQUEST: RequestEvent,
+    SEND: SendEvent,
+    SEND_STATUS: SendEvent,
+    DELIVERY: DeliveryEvent,
+    RESET: ResetEvent,
+    PRUNE: PruneEvent,
+}
+assert set(EVENT_DATA) == set(STREAMED_KINDS), "every streamed kind has its data described"
+
+
+def _event_item(kind: str, model: type[Shape]) -> dict[str, Any]:
+    data = {"type": "string", "contentMediaType": JSON, "contentSchema": schema_of(model)}
+    return {
+        "type": "object",
+        "properties": {"event": {"const": kind}, "data": data},
+        "required": ["event", "data"],
+    }
+
+
+_STREAM_EXAMPLE = (
+    ": connected\n\n"
+    'event: send\ndata: {"id":1,"trackingId":"8d3f1c62-2b9e-4c1a-9f7e-3a6b5c4d2e10",'
+    '"status":"Queued"}\n\n'
+    ": keep-alive\n\n"
+)
+_STREAM = {
+    200: {
+        "description": "Server-Sent Events, one per change; `data` is JSON. A comment "
+        "(`: connected`) opens the stream once subscribed, and `: keep-alive` follows "
+        "every 15 s of silence.",
+        "content": {
+            EVENT_STREAM: {
+                "schema": {"type": "string"},
+                # OpenAPI 3.2's way to describe each item of a stream.
+                "itemSchema": {"oneOf": [_event_item(k, m) for k, m in EVENT_DATA.items()]},
+                "example": _STREAM_EXAMPLE,
+            }
+        },
+    },
+    **error(400, "kinds: unknown event kind 'sends'; known: ...", "an unknown kind"),
+}
+
+
+class EventStreamResponse(StreamingResponse):
+    media_type = EVENT_STREAM
+
 
 # A comment this often keeps proxies from closing an idle stream and shows a dead client.
 KEEPALIVE_SECONDS = 15.0
@@ -35,17 +127,20 @@ async def event_stream(events: EventBus, kinds: frozenset[str] | None) -> AsyncI
             )
 
 
-@router.get("/events")
+@router.get("/events", response_class=EventStreamResponse, responses=_STREAM)
 async def events(
     runtime: RuntimeDep,
     kinds: Annotated[
         str | None, Query(description="comma-separated, of " + ", ".join(STREAMED_KINDS))
     ] = None,
-) -> StreamingResponse:
+) -> EventStreamResponse:
     """Every event as it happens (kinds: emulator.events.STREAMED_KINDS); data is JSON."""
     wanted = frozenset(k.strip() for k in kinds.split(",") if k.strip()) if kinds else None
-    return StreamingResponse(
+    unknown = sorted((wanted or frozenset()) - set(STREAMED_KINDS))
+    if unknown:
+        known = ", ".join(STREAMED_KINDS)
+        raise BadRequest([f"kinds: unknown event kind {k!r}; known: {known}" for k in unknown])
+    return EventStreamResponse(
         event_stream(runtime.events, wanted),
-        media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

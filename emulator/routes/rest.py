@@ -5,9 +5,6 @@ generate, and FastAPI's per-request machinery (dependency solving, endpoint wrap
 more than the send itself (see docs/PERFORMANCE.md).
 """
 
-from typing import Annotated
-
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -24,19 +21,12 @@ from emulator.storage.writer import WriterClosed
 from emulator.web import JsonResponse, client_ip
 
 
-class LoginRequest(BaseModel):
-    model_config = ConfigDict(strict=True, extra="ignore")
-
-    userkey: Annotated[str, Field(min_length=1)]
-    password: Annotated[str, Field(min_length=1)]
-
-
 async def login(request: Request) -> JsonResponse:
     runtime = await get_runtime(request)
     data = parse_json_body(await request.body())
     if not isinstance(data, dict):
         raise BadRequest(["body: must be a JSON object with userkey and password"])
-    credentials = validate(LoginRequest, data)
+    credentials = validate(auth.LoginRequest, data)
     request.state.api_user = credentials.userkey
     issued = auth.login(
         runtime.fixtures,

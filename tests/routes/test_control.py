@@ -198,6 +198,7 @@ ADMIN_ROUTES = [
     ("POST", "/_emulator/deliveries/1/click"),
     ("GET", "/_emulator/docs"),
     ("GET", "/_emulator/openapi.json"),
+    ("GET", "/_emulator/openapi-rest.json"),
 ]
 
 

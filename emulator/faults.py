@@ -14,6 +14,7 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -90,7 +91,8 @@ class FaultMatch(_RuleModel):
 class FaultAction(_RuleModel):
     """What happens instead of (or, for latency, before) the real answer."""
 
-    type: str
+    # Checked by _known_type, for its message; documented as the enum it is.
+    type: Annotated[str, WithJsonSchema({"type": "string", "enum": list(ACTION_TYPES)})]
     status: int | None = None
     emptyBody: bool = False
     message: Annotated[str, Field(min_length=1, max_length=500)] | None = None

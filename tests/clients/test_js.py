@@ -7,6 +7,7 @@ missing tool fails them instead, so the suite cannot pass by skipping.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,7 +17,8 @@ import pytest
 
 pytestmark = pytest.mark.process
 
-PACKAGE = Path(__file__).resolve().parent.parent.parent / "clients" / "js"
+ROOT = Path(__file__).resolve().parent.parent.parent
+PACKAGE = ROOT / "clients" / "js"
 NODE_HINT = "the JavaScript client's tests need Node.js 18+: `sudo apt-get install -y nodejs npm`"
 TSC_HINT = "the type check needs TypeScript: `npm ci --prefix clients/js`"
 
@@ -37,13 +39,15 @@ def _emulator_program() -> str:
     return found
 
 
-def _run(command: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+def _run(
+    command: list[str], timeout: float, cwd: Path = PACKAGE
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PUSH_EMULATOR_BIN": _emulator_program()}
     # The client reads these as its defaults; the tests give their own servers' URLs.
     for name in ("PUSH_EMULATOR_URL", "EMULATOR_PORT", "EMULATOR_ADMIN_TOKEN"):
         env.pop(name, None)
     return subprocess.run(
-        command, cwd=PACKAGE, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
 
 
@@ -75,3 +79,38 @@ def test_npm_packs_the_sources_and_declarations_only() -> None:
     assert not [f for f in files if f.startswith(("test/", "scripts/", "node_modules/"))]
     manifest = json.loads((PACKAGE / "package.json").read_text())
     assert "dependencies" not in manifest, "the client has no runtime dependencies"
+
+
+def _readme_blocks() -> list[str]:
+    section = (ROOT / "README.md").read_text().split("## Use from JavaScript/TypeScript", 1)[1]
+    return re.findall(r"```js\n(.*?)```", section.split("\n## ", 1)[0], re.DOTALL)
+
+
+SETUP_CHECK = """
+import assert from "node:assert/strict";
+import { setup, teardown } from "./push-emulator.setup.js";
+await setup();
+assert.match(process.env.DENGAGE_API_URL, /^http:\\/\\/127\\.0\\.0\\.1:\\d+\\/rest$/);
+const ready = await fetch(`${process.env.PUSH_EMULATOR_URL}/readyz`);
+assert.equal(ready.status, 200);
+await teardown();
+console.log("setup and teardown worked");
+"""
+
+
+def test_the_readme_recipes_work_as_written(tmp_path: Path) -> None:
+    node = _need(shutil.which("node"), NODE_HINT)
+    example, setup = _readme_blocks()
+    # The package as `npm install ./clients/js` would make it importable.
+    (tmp_path / "node_modules").mkdir()
+    (tmp_path / "node_modules" / "push-emulator").symlink_to(PACKAGE)
+    (tmp_path / "package.json").write_text('{"type": "module"}')
+    (tmp_path / "readme.test.js").write_text(example)
+    result = _run([node, "--test", "readme.test.js"], timeout=120, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "# pass 1" in result.stdout
+    (tmp_path / "push-emulator.setup.js").write_text(setup)
+    (tmp_path / "check.js").write_text(SETUP_CHECK)
+    result = _run([node, "check.js"], timeout=120, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "setup and teardown worked" in result.stdout

@@ -169,7 +169,7 @@ export interface ExportedSend {
 
 /** What happens instead of (or, for latency, before) the real answer. */
 export interface FaultAction {
-  type: string;
+  type: "status" | "latency" | "drop" | "malformed";
   status?: number | null;
   emptyBody?: boolean;
   message?: string | null;

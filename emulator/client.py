@@ -4,13 +4,26 @@ import os
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from types import TracebackType
-from typing import Any, TypedDict, cast
+from typing import Any, cast
 
 import httpx
 import orjson
 
 from emulator import CONTROL_PREFIX
 from emulator.filters import PAGE_PARAMS, REQUEST_FILTERS, SEND_FILTERS, keyword_params
+from emulator.shapes import DeliveryItem, OtherSend, RequestItem, SendDetail, SendItem
+
+__all__ = [
+    "DeliveryItem",
+    "EmulatorClient",
+    "EmulatorError",
+    "OtherSend",
+    "RequestItem",
+    "SendDetail",
+    "SendItem",
+    "WaitTimeout",
+    "default_url",
+]
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 
@@ -25,80 +38,6 @@ def default_url() -> str:
     return os.environ.get("PUSH_EMULATOR_URL") or (
         f"http://127.0.0.1:{port}" if port else DEFAULT_URL
     )
-
-
-class SendItem(TypedDict):
-    id: int
-    trackingId: str
-    transactionId: str
-    status: str
-    receivedAt: str
-    updatedAt: str
-    scheduleAt: str | None
-    completedAt: str | None
-    apiUser: str
-    clientIp: str
-    request: Any
-    content: dict[str, Any]
-    applicationIds: list[str]
-    allApplications: bool
-    segmentId: str | None
-    tableId: str | None
-    templateIds: list[str]
-    useOnlyEngagedTokens: bool
-    warnings: list[str]
-    response: dict[str, Any]
-    deliveryCount: int
-
-
-class DeliveryItem(TypedDict):
-    id: int
-    token: str
-    applicationId: str
-    platform: str
-    contactKey: str | None
-    language: str | None
-    deviceType: str | None
-    browser: str | None
-    title: str | None
-    message: str | None
-    targetUrl: str | None
-    mediaUrl: str | None
-    extra: dict[str, Any]
-    status: str
-    reason: str | None
-    createdAt: str
-    openedAt: str | None
-    clickedAt: str | None
-
-
-class OtherSend(TypedDict):
-    transactionId: str
-    status: str
-    receivedAt: str
-
-
-class SendDetail(SendItem):
-    deliveries: list[DeliveryItem]
-    others: list[OtherSend]
-
-
-class RequestItem(TypedDict):
-    id: int
-    receivedAt: str
-    method: str
-    path: str
-    query: str
-    status: int
-    apiUser: str | None
-    clientIp: str
-    latencyMs: float
-    headers: dict[str, str]
-    body: str
-    bodyTruncated: bool
-    error: str | None
-    trackingId: str | None
-    fault: str | None
 
 
 class EmulatorError(RuntimeError):

@@ -4,6 +4,7 @@ from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, TypeAdapter
+from typing_extensions import is_typeddict
 
 REF = "#/components/schemas/{model}"
 JSON = "application/json"
@@ -59,7 +60,8 @@ def schema_of(kind: Any, mode: SchemaMode = "serialization") -> dict[str, Any]:
     along in `$defs`, which `finish` moves into the document's components."""
     schema = TypeAdapter(kind).json_schema(ref_template=REF, mode=mode)
     defs: dict[str, Any] = schema.pop("$defs", {})
-    if isinstance(kind, type) and issubclass(kind, BaseModel) and "$ref" not in schema:
+    named = is_typeddict(kind) or (isinstance(kind, type) and issubclass(kind, BaseModel))
+    if named and "$ref" not in schema:
         defs[kind.__name__] = schema
         schema = {"$ref": REF.format(model=kind.__name__)}
     return {**schema, "$defs": defs} if defs else schema

@@ -11,7 +11,8 @@ from emulator.errors import NotFound
 from emulator.openapi import Responses, Shape, answer, error, json_body
 from emulator.push.fixtures import FILES
 from emulator.routes.deps import RuntimeDep
-from emulator.routes.schemas import DELIVERY_EXAMPLE, Delivery
+from emulator.routes.schemas import DELIVERY_EXAMPLE
+from emulator.shapes import EngagedDelivery
 from emulator.web import JsonResponse
 
 router = APIRouter(tags=["control"])
@@ -23,10 +24,6 @@ DeliveryId = Annotated[
 
 class ResetDone(Shape):
     reset: Literal[True]
-
-
-class EngagedDelivery(Delivery):
-    deviceEngaged: bool  # false when the device is no longer in the fixtures
 
 
 # Every fixture file as a list of its records: what GET answers and PUT takes.

@@ -28,13 +28,11 @@ from emulator.routes.schemas import (
     SEND_EXAMPLE,
     SEND_PAGE_EXAMPLE,
     Deleted,
-    ExportedSend,
     RequestPage,
-    SendDetail,
-    SendItem,
     SendPage,
 )
 from emulator.runtime import Runtime
+from emulator.shapes import ExportedSend, SendDetail, SendItem
 from emulator.storage.journal import RequestFilters, list_requests
 from emulator.storage.paging import Page, parse_cursor, parse_limit
 from emulator.storage.retention import clear_journal, clear_sends

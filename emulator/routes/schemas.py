@@ -1,104 +1,14 @@
 """The answers several /_emulator routes share, as documented shapes with examples."""
 
-from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from emulator.openapi import Shape, checked
-
-SendStatus = Literal["Queued", "Scheduled", "Sending", "Completed"]
-
-
-class SendItem(Shape):
-    """A stored send, as GET /_emulator/sends lists it."""
-
-    id: int
-    trackingId: str
-    transactionId: str
-    status: SendStatus
-    receivedAt: datetime
-    updatedAt: datetime
-    scheduleAt: datetime | None
-    completedAt: datetime | None
-    apiUser: str
-    clientIp: str
-    request: Any  # the body as received (text when it was not JSON)
-    content: dict[str, Any]  # the resolved content: templates copied in
-    applicationIds: list[str]
-    allApplications: bool
-    segmentId: str | None
-    tableId: str | None
-    templateIds: list[str]
-    useOnlyEngagedTokens: bool
-    warnings: list[str]
-    response: dict[str, Any]  # the answer the caller got
-    deliveryCount: int
-
-
-class Delivery(Shape):
-    """What one device was sent: the rendered text in its language, and what it did with it."""
-
-    id: int
-    token: str
-    applicationId: str
-    platform: Literal["android", "ios", "web"]
-    contactKey: str | None
-    language: str | None
-    deviceType: str | None
-    browser: str | None
-    title: str | None
-    message: str | None
-    targetUrl: str | None
-    mediaUrl: str | None
-    extra: dict[str, Any]
-    status: Literal["Delivered", "Failed"]
-    reason: str | None
-    createdAt: datetime
-    openedAt: datetime | None
-    clickedAt: datetime | None
-
-
-class OtherSend(Shape):
-    """An older send that reused the tracking id."""
-
-    transactionId: str
-    status: SendStatus
-    receivedAt: datetime
-
-
-class SendDetail(SendItem):
-    deliveries: list[Delivery]
-    others: list[OtherSend]
-
-
-class ExportedSend(SendItem):
-    """One line of the NDJSON export."""
-
-    deliveries: list[Delivery]
+from emulator.shapes import ExportedSend, RequestItem, SendDetail, SendItem
 
 
 class SendPage(Shape):
     items: list[SendItem]
     nextCursor: str | None  # pass as `cursor` for the next page; null on the last
-
-
-class RequestItem(Shape):
-    """One journaled /rest request; secrets in headers and body are masked."""
-
-    id: int
-    receivedAt: datetime
-    method: str
-    path: str
-    query: str
-    status: int  # 0: the connection was dropped by a fault rule
-    apiUser: str | None
-    clientIp: str
-    latencyMs: float
-    headers: dict[str, str]
-    body: str
-    bodyTruncated: bool
-    error: str | None
-    trackingId: str | None
-    fault: str | None  # the fault rule that fired
 
 
 class RequestPage(Shape):

@@ -72,8 +72,15 @@ export interface Deleted {
   deleted: number;
 }
 
+export interface DeliveryEvent {
+  id: number;
+  sendId: number;
+  opened: boolean;
+  clicked: boolean;
+}
+
 /** What one device was sent: the rendered text in its language, and what it did with it. */
-export interface Delivery {
+export interface DeliveryItem {
   id: number;
   token: string;
   applicationId: string;
@@ -92,13 +99,6 @@ export interface Delivery {
   createdAt: string;
   openedAt: string | null;
   clickedAt: string | null;
-}
-
-export interface DeliveryEvent {
-  id: number;
-  sendId: number;
-  opened: boolean;
-  clicked: boolean;
 }
 
 export interface Device {
@@ -164,7 +164,7 @@ export interface ExportedSend {
   warnings: string[];
   response: Record<string, unknown>;
   deliveryCount: number;
-  deliveries: Delivery[];
+  deliveries: DeliveryItem[];
 }
 
 /** What happens instead of (or, for latency, before) the real answer. */
@@ -344,7 +344,7 @@ export interface SendDetail {
   warnings: string[];
   response: Record<string, unknown>;
   deliveryCount: number;
-  deliveries: Delivery[];
+  deliveries: DeliveryItem[];
   others: OtherSend[];
 }
 

@@ -35,24 +35,19 @@ class ErrorBody(Shape):
 _NULL = "\u0000null"
 
 
+def _swap(value: Any, old: Any, new: Any) -> Any:
+    """`value` with every `old` leaf (compared with `is`, or equal for text) made `new`."""
+    if value is old or (isinstance(old, str) and value == old):
+        return new
+    if isinstance(value, dict):
+        return {key: _swap(item, old, new) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_swap(item, old, new) for item in value]
+    return value
+
+
 def _keep_nulls(value: Any) -> Any:
-    if value is None:
-        return _NULL
-    if isinstance(value, dict):
-        return {key: _keep_nulls(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_keep_nulls(item) for item in value]
-    return value
-
-
-def _restore_nulls(value: Any) -> Any:
-    if value == _NULL:
-        return None
-    if isinstance(value, dict):
-        return {key: _restore_nulls(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_restore_nulls(item) for item in value]
-    return value
+    return _swap(value, None, _NULL)
 
 
 def schema_of(kind: Any, mode: SchemaMode = "serialization") -> dict[str, Any]:
@@ -136,7 +131,7 @@ def _hoist(node: Any, found: dict[str, Any]) -> None:
 def finish(document: dict[str, Any]) -> dict[str, Any]:
     """Move every `$defs` into components, and drop FastAPI's 422s: this app answers a bad
     parameter with a 400 in the envelope (each route documents it), never a 422."""
-    document = _restore_nulls(document)
+    document = _swap(document, _NULL, None)
     schemas: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
     for operations in document.get("paths", {}).values():
         for operation in operations.values():

@@ -36,7 +36,10 @@ MAX_TIMES = 1_000_000
 MAX_TTL_SECONDS = 30 * 86400
 MAX_RETRY_AFTER = 3600
 
-ACTION_TYPES = ("status", "latency", "drop", "malformed")
+ACTION_TYPES = ("status", "latency", "drop", "malformed", "code")
+# SendTransactionalPush's refusals: HTTP 200 with a non-zero code [live]. Another code needs
+# a message of its own.
+CODE_MESSAGES: dict[int, str] = {11: "Token not found with given ContactKey"}
 # The statuses the real service (or a proxy before it) can answer, with the contract's own
 # texts; 5xx texts are unknown [guess], so they say what a gateway would.
 STATUS_MESSAGES: dict[int, str] = {
@@ -100,6 +103,7 @@ class FaultAction(_RuleModel):
     ms: Annotated[int, Field(ge=0, le=MAX_LATENCY_MS)] | None = None
     minMs: Annotated[int, Field(ge=0, le=MAX_LATENCY_MS)] | None = None
     maxMs: Annotated[int, Field(ge=0, le=MAX_LATENCY_MS)] | None = None
+    code: Annotated[int, Field(ge=1, le=999)] | None = None
 
     @field_validator("type")
     @classmethod
@@ -123,6 +127,7 @@ class FaultAction(_RuleModel):
             "latency": {"ms", "minMs", "maxMs"},
             "drop": set(),
             "malformed": set(),
+            "code": {"code", "message"},
         }[self.type]
         given = self.model_fields_set - {"type"}
         if stray := sorted(given - allowed):
@@ -141,6 +146,12 @@ class FaultAction(_RuleModel):
                 raise ValueError("minMs, maxMs: both are required for a range")
             if ranged and self.minMs > self.maxMs:  # type: ignore[operator]
                 raise ValueError("minMs: must not be above maxMs")
+        if self.type == "code":
+            if self.code is None:
+                raise ValueError("code: is required for type 'code'")
+            if self.code not in CODE_MESSAGES and self.message is None:
+                known = ", ".join(str(c) for c in CODE_MESSAGES)
+                raise ValueError(f"message: is required for a code other than {known}")
         return self
 
     def describe(self) -> str:
@@ -151,6 +162,8 @@ class FaultAction(_RuleModel):
             if self.status == 429:
                 text += f" (Retry-After {self.retryAfter or 1})"
             return text
+        if self.type == "code":
+            return f"HTTP 200 with refusal code {self.code}"
         if self.type == "latency":
             return (
                 f"latency {self.ms} ms"

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 # How a filter's value is read: an id (compared without case), text as given, a send status
 # (any case), an ISO 8601 time, a search text, an HTTP status or class.
-FilterKind = Literal["id", "text", "status", "time", "search", "http_status"]
+FilterKind = Literal["id", "text", "status", "time", "search", "http_status", "send_kind"]
 
 
 @dataclass(frozen=True)
@@ -28,15 +28,23 @@ class Filter:
 
 
 SEND_FILTERS: tuple[Filter, ...] = (
+    Filter(
+        "kind", "instant (SendInstantPush) or transactional (SendTransactionalPush)", "send_kind"
+    ),
     Filter("trackingId", "a send's tracking id", "id"),
     Filter("applicationId", "an application the send targets", "id"),
     Filter("segmentId", "the send's segment", "id"),
     Filter("tableId", "the send's contact table", "id"),
     Filter("templateId", "a template the send used", "id"),
     Filter("status", "Queued, Scheduled, Sending or Completed", "status"),
-    Filter("contactKey", "a recipient's contact key (matches the send's deliveries)"),
+    Filter(
+        "contactKey",
+        "a recipient's contact key (the send's deliveries, or a transactional send's contactKey)",
+    ),
     Filter("token", "a recipient's device token (matches the send's deliveries)"),
     Filter("apiUser", "the API user that sent it"),
+    Filter("tag", "one of a transactional send's tags"),
+    Filter("traceId", "a transactional send's traceId"),
     Filter("q", "text in a title or message", "search", cli_name="text"),
     Filter("since", "received at or after (ISO 8601, UTC)", "time"),
     Filter("until", "received before (ISO 8601, UTC)", "time"),
@@ -53,6 +61,9 @@ PAGE_PARAMS: tuple[Filter, ...] = (
     Filter("limit", "at most this many items (1 to 500; default 50)"),
     Filter("cursor", "the nextCursor of the previous page"),
 )
+
+# A detail or a clear limited to one API user (a test's own, on a shared emulator).
+SCOPE_PARAMS: tuple[Filter, ...] = (Filter("apiUser", "only this API user's"),)
 
 WAIT_PARAMS: tuple[Filter, ...] = (
     Filter("count", "how many matching sends to wait for (default 1)"),

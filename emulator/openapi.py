@@ -98,10 +98,12 @@ def error(status: int, message: str, description: str) -> Responses:
     return {str(status): answer(ErrorBody, body, description)}
 
 
-def json_body(kind: Any, example: Any, description: str = "") -> dict[str, Any]:
+def json_body(
+    kind: Any, example: Any, description: str = "", required: bool = True
+) -> dict[str, Any]:
     """`openapi_extra` for a route that reads and validates its JSON body itself."""
     body: dict[str, Any] = {
-        "required": True,
+        "required": required,
         "content": {
             JSON: {
                 "schema": schema_of(kind, "validation"),

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
         None, description="Seed for generated ids and tokens, so runs are reproducible."
     )
     faults: Path | None = Field(None, description="JSON file of fault rules to preset at start-up.")
+    trace_ttl: Duration = Field(
+        86400,
+        description="How long a SendTransactionalPush traceId is kept: a repeat within it "
+        "gets the first answer again.",
+    )
 
     @field_validator("host")
     @classmethod

@@ -17,6 +17,7 @@ class SendItem(TypedDict):
     """A stored send, as GET /_emulator/sends lists it."""
 
     id: int
+    kind: Literal["instant", "transactional"]
     trackingId: str
     transactionId: str
     status: SendStatus
@@ -37,6 +38,15 @@ class SendItem(TypedDict):
     warnings: list[str]
     response: dict[str, Any]  # the answer the caller got
     deliveryCount: int
+    # SendTransactionalPush's own (null or empty on an instant send):
+    contactKey: str | None
+    traceId: str | None
+    tags: list[str]
+    targets: list[dict[str, Any]] | None  # the devices chosen at acceptance
+    current: dict[str, Any] | None  # the $Current values it rendered with
+    language: str | None
+    inboxParams: dict[str, Any] | None
+    fallbackChannel: dict[str, Any] | None
 
 
 @with_config(_EXACT)
@@ -109,3 +119,4 @@ class RequestItem(TypedDict):
     error: str | None
     trackingId: str | None
     fault: str | None  # the fault rule that fired
+    repeatOf: str | None  # a repeated traceId: the transactionId answered again

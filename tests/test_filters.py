@@ -12,9 +12,11 @@ def test_every_send_filter_narrows_the_sends_in_storage() -> None:
     # SendFilters.from_query reads the declaration; storage has a condition for each.
     values = {f.param: "2030-01-01T00:00:00Z" if f.kind == "time" else "x" for f in SEND_FILTERS}
     values["status"] = "queued"
+    values["kind"] = "Transactional"
     parsed = SendFilters.from_query(values)
     assert set(parsed.values) == {f.param for f in SEND_FILTERS}
     assert parsed.status == "Queued"
+    assert parsed.values["kind"] == "transactional"
 
 
 def test_the_client_spells_every_filter_as_the_api_does() -> None:

@@ -83,6 +83,7 @@ def _send_row(item: Any) -> list[str]:
     return [
         _short_time(item["receivedAt"]),
         item["status"],
+        item["kind"],
         item["trackingId"],
         item["apiUser"],
         str(item["deliveryCount"]),
@@ -102,7 +103,9 @@ def _request_row(item: Any) -> list[str]:
     ]
 
 
-SEND_HEADER = ["RECEIVED (UTC)", "STATUS", "TRACKING ID", "API USER", "DELIV", "WARN", "TITLE"]
+SEND_HEADER = [
+    "RECEIVED (UTC)", "STATUS", "KIND", "TRACKING ID", "API USER", "DELIV", "WARN", "TITLE"
+]  # fmt: skip
 REQUEST_HEADER = ["RECEIVED (UTC)", "METHOD", "PATH", "STATUS", "API USER", "ERROR"]
 
 

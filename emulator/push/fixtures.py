@@ -2,6 +2,7 @@
 
 import ipaddress
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -16,7 +17,7 @@ class FixtureError(ValueError):
     """A fixture that cannot be used; the message names the file, the record and the field."""
 
 
-def _check_network(value: str) -> str:
+def check_network(value: str) -> str:
     try:
         ipaddress.ip_network(value, strict=False)
     except ValueError:
@@ -38,8 +39,10 @@ class ApiUser(FixtureModel):
     password: Annotated[str, Field(min_length=1)]
     permissions: list[str] = Field(default_factory=list)
     tokens: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
-    allowedIps: list[Annotated[str, AfterValidator(_check_network)]] | None = None
+    allowedIps: list[Annotated[str, AfterValidator(check_network)]] | None = None
     rateLimit: RateLimitFixture | None = None
+    # A bucket of its own for SendTransactionalPush; without it both kinds share `rateLimit`.
+    transactionalRateLimit: RateLimitFixture | None = None
 
     def allows_ip(self, ip: str) -> bool:
         if self.allowedIps is None:
@@ -62,6 +65,9 @@ class Template(FixtureModel):
     name: str
     content: Content | None = None
     multiLangContent: MultiLangContent | None = None
+    # Saved as a transactional content: only SendTransactionalPush's contentId finds it, and
+    # only SendInstantPush's templateId finds the others.
+    transactional: bool = False
 
     @model_validator(mode="after")
     def _one_content(self) -> "Template":
@@ -134,9 +140,34 @@ class FixtureSet:
         self.users_by_key = {u.userkey: u for u in self.api_users}
         self.static_tokens = {t: u for u in self.api_users for t in u.tokens}
         self.applications_by_id = {a.id.lower(): a for a in self.applications}
-        self.templates_by_id = {t.id.lower(): t for t in self.templates}
+        # Instant templates and transactional contents are looked up apart: neither call
+        # finds the other kind (the transactional one answers "content is null").
+        self.templates_by_id = {t.id.lower(): t for t in self.templates if not t.transactional}
+        self.contents_by_id = {t.id.lower(): t for t in self.templates if t.transactional}
         self.tables_by_id = {t.id.lower(): t for t in self.tables}
         self.segments_by_id = {s.id.lower(): s for s in self.segments}
+
+    # The UserLookup protocol (push/auth.py), so auth can be tested on fixtures alone.
+    def user(self, userkey: str) -> ApiUser | None:
+        return self.users_by_key.get(userkey)
+
+    def user_for_static_token(self, token: str) -> ApiUser | None:
+        return self.static_tokens.get(token)
+
+    # Built on first use: only transactional sends look devices up one contact or token at a
+    # time, and a 100,000-device fixture set should not pay for it at start-up otherwise.
+    @cached_property
+    def devices_by_contact(self) -> dict[str, list[Device]]:
+        found: dict[str, list[Device]] = {}
+        for device in self.devices:
+            if device.contactKey is not None:
+                found.setdefault(device.contactKey, []).append(device)
+        return found
+
+    @cached_property
+    def devices_by_token(self) -> dict[tuple[str, str], Device]:
+        """(lower-case application id, token) -> device."""
+        return {(d.applicationId.lower(), d.token): d for d in self.devices}
 
     def to_json(self) -> dict[str, list[dict[str, Any]]]:
         """The fixture format again: what PUT /_emulator/fixtures takes back."""

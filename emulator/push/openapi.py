@@ -4,10 +4,19 @@ import functools
 from typing import Any, Literal
 
 from emulator import REST_PREFIX, __version__
-from emulator.errors import NOT_AUTHENTICATED, NOT_AUTHORIZED, TEMPLATE_NOT_FOUND, TOO_MANY_REQUESTS
+from emulator.errors import (
+    NOT_AUTHENTICATED,
+    NOT_AUTHORIZED,
+    TEMPLATE_NOT_FOUND,
+    TOO_MANY_REQUESTS,
+    TRANSACTIONAL_NOT_AUTHENTICATED,
+    TRANSACTIONAL_NOT_AUTHORIZED,
+    TRANSACTIONAL_TOO_MANY_REQUESTS,
+)
 from emulator.openapi import ErrorBody, Shape, answer, error, finish, json_body
 from emulator.push.auth import LoginRequest
 from emulator.push.contract import SendInstantRequest
+from emulator.push.transactional import TOKEN_NOT_FOUND, TransactionalPushRequest
 
 
 class LoginAnswer(Shape):
@@ -27,6 +36,26 @@ class SendAccepted(Shape):
     message: Literal["Successful"]
     transactionId: str
     data: TrackingData
+
+
+class TrackingIds(Shape):
+    trackingIds: list[str]  # one per device reached [guess: no client reads it]
+
+
+class TransactionalAccepted(Shape):
+    code: Literal[0]
+    message: Literal["Successful"]
+    transactionId: str
+    data: TrackingIds
+
+
+class TransactionalRefused(Shape):
+    """A valid call refused with HTTP 200 and a non-zero code [live]."""
+
+    code: int  # 11: no active device for the contact, or no such transactional content
+    message: str
+    transactionId: str
+    data: None
 
 
 class ReportItem(Shape):
@@ -88,21 +117,27 @@ _TOO_LARGE = error(
 _NOT_AUTHENTICATED = error(
     401, NOT_AUTHENTICATED, "[doc] no token, an unknown one, or an expired one"
 )
-_RATE_LIMITED = {
-    "429": {
-        **answer(
-            ErrorBody,
-            {"code": 429, "message": TOO_MANY_REQUESTS},
-            "[doc] the API user's token bucket is empty; nothing was sent",
-        ),
-        "headers": {
-            "Retry-After": {
-                "description": "whole seconds until the next token (an emulator extra)",
-                "schema": {"type": "integer"},
-            }
-        },
+
+
+def _rate_limited(message: str) -> dict[str, Any]:
+    return {
+        "429": {
+            **answer(
+                ErrorBody,
+                {"code": 429, "message": message},
+                "[doc] the API user's token bucket is empty; nothing was sent",
+            ),
+            "headers": {
+                "Retry-After": {
+                    "description": "whole seconds until the next token (an emulator extra)",
+                    "schema": {"type": "integer"},
+                }
+            },
+        }
     }
-}
+
+
+_RATE_LIMITED = _rate_limited(TOO_MANY_REQUESTS)
 
 _SEND_EXAMPLE = {
     "applicationIds": [APP],
@@ -175,6 +210,49 @@ _SEND: dict[str, Any] = {
 }
 
 
+_TRANSACTIONAL_EXAMPLE = {
+    "contentId": "6e0f3a5c-8b2d-4f7e-9a1c-3d5e7f9b1a2c",
+    "contactKey": "c-001",
+    "current": {"orderId": "A-1001"},
+    "traceId": "order-A-1001-shipped",
+}
+_TRANSACTIONAL: dict[str, Any] = {
+    "summary": "SendTransactionalPush: one push to a contact or a device token",
+    "description": "Every outcome of an authenticated, valid call is HTTP 200 [live]: `code` 0 "
+    "when sent, 11 when the contact has no active device or the content is missing. A repeat "
+    "of a `traceId` answers the first answer again and sends nothing [doc; guess for the "
+    "details]. Checked in the send's order: allowlist 403, token 401, permission 403, bucket "
+    "429, body 400.",
+    "operationId": "sendTransactionalPush",
+    **json_body(TransactionalPushRequest, _TRANSACTIONAL_EXAMPLE),
+    "responses": {
+        "200": answer(
+            TransactionalAccepted | TransactionalRefused,
+            {
+                "code": 0,
+                "message": "Successful",
+                "transactionId": TRANSACTION_ID,
+                "data": {"trackingIds": [TRACKING_ID]},
+            },
+            f"[live] sent (`code` 0), or refused with `code` 11: {TOKEN_NOT_FOUND!r}, or "
+            "'<contentId> content is null'",
+        ),
+        **error(
+            400, "Either contactKey or token must be provided", "[live: the wording] a bad body"
+        ),
+        **error(401, TRANSACTIONAL_NOT_AUTHENTICATED, "[doc] no, bad or expired token"),
+        "403": answer(
+            IpRefused | ErrorBody,
+            {"code": 403, "message": TRANSACTIONAL_NOT_AUTHORIZED},
+            "[doc] the API user lacks the TransactionalPush.Manage permission; or "
+            f"{_IP_DESCRIPTION}, with `actionResult`",
+        ),
+        **_TOO_LARGE,
+        **_rate_limited(TRANSACTIONAL_TOO_MANY_REQUESTS),
+    },
+}
+
+
 def _query(name: str, description: str) -> dict[str, Any]:
     return {
         "name": name,
@@ -237,6 +315,7 @@ def rest_document() -> dict[str, Any]:
             "paths": {
                 "/login": {"post": _LOGIN},
                 "/push/sendInstant": {"post": _SEND, "get": _REPORT_OPERATION},
+                "/transactional/push": {"post": _TRANSACTIONAL},
             },
         }
     )

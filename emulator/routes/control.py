@@ -1,15 +1,17 @@
-"""/_emulator routes that change recorded state: reset, fixtures, engagement with a delivery."""
+"""/_emulator routes that change recorded state: reset, fixtures, engagement, API users."""
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import Field, create_model
 
 from emulator import control
 from emulator.bodies import parse_json_body
 from emulator.errors import NotFound
 from emulator.openapi import Responses, Shape, answer, error, json_body
-from emulator.push.fixtures import FILES
+from emulator.push.auth import mask_secret
+from emulator.push.fixtures import FILES, ApiUser, RateLimitFixture
+from emulator.push.users import NewApiUser, shown
 from emulator.routes.deps import RuntimeDep
 from emulator.routes.schemas import DELIVERY_EXAMPLE
 from emulator.shapes import EngagedDelivery
@@ -122,3 +124,115 @@ async def open_delivery(delivery_id: DeliveryId, runtime: RuntimeDep) -> JsonRes
 async def click_delivery(delivery_id: DeliveryId, runtime: RuntimeDep) -> JsonResponse:
     """Mark the push clicked (and so opened) and its device engaged."""
     return await _engage(runtime, delivery_id, clicked=True)
+
+
+# API users created at run time: one per test on a shared emulator ------------------------
+
+
+class ShownApiUser(Shape):
+    userkey: str
+    source: Literal["fixtures", "runtime"]
+    permissions: list[str]
+    tokens: list[str]  # masked
+    allowedIps: list[str] | None
+    rateLimit: RateLimitFixture | None
+    transactionalRateLimit: RateLimitFixture | None
+
+
+class ApiUsers(Shape):
+    items: list[ShownApiUser]
+
+
+class Purged(Shape):
+    sends: int
+    requests: int
+
+
+class DeletedApiUser(Shape):
+    deleted: str
+    purged: Purged | None  # how many rows went, with `purge=true`
+
+
+_NEW_USER_EXAMPLE = {
+    "userkey": "user-4f2a9c1e7b3d",
+    "password": "Qm7x2LrT9vKp4WcZ8nYb1sHd6FjE3gAu",
+    "permissions": ["push", "transactionalPush"],
+    "tokens": ["tok-6d1e8f2a9b4c7e3f5a0d"],
+}
+
+
+@router.post(
+    "/api-users",
+    status_code=201,
+    responses={
+        201: answer(ApiUser, _NEW_USER_EXAMPLE, "the user, with its password and tokens"),
+        **error(409, "userkey: 'ci' already exists", "the userkey is taken"),
+        **error(400, "permissions: 'admin' is not one of push, transactionalPush", "bad field"),
+    },
+    openapi_extra=json_body(
+        NewApiUser, {"permissions": ["push"]}, "every field optional; left out: generated", False
+    ),
+)
+async def create_api_user(request: Request, runtime: RuntimeDep) -> JsonResponse:
+    """Create an API user; every field is optional (userkey, password, permissions, tokens,
+    allowedIps, rateLimit, transactionalRateLimit) and what is left out is generated. The
+    answer is the only time the password and tokens are shown."""
+    body = await request.body()
+    user = control.create_user(runtime, parse_json_body(body) if body.strip() else {})
+    return JsonResponse(user.model_dump(mode="json", exclude_none=True), status_code=201)
+
+
+@router.get(
+    "/api-users",
+    responses={
+        200: answer(
+            ApiUsers,
+            {
+                "items": [
+                    {
+                        "userkey": "demo-user",
+                        "source": "fixtures",
+                        "permissions": ["push"],
+                        "tokens": ["demo…en"],
+                        "allowedIps": None,
+                        "rateLimit": None,
+                        "transactionalRateLimit": None,
+                    }
+                ]
+            },
+            "every API user",
+        )
+    },
+)
+async def api_users(runtime: RuntimeDep) -> JsonResponse:
+    """Every API user, the fixtures' and the run-time ones; never a password, tokens masked."""
+    fixture_users = [shown(u, "fixtures", mask_secret) for u in runtime.fixtures.api_users]
+    created = [shown(u, "runtime", mask_secret) for u in runtime.users.created()]
+    return JsonResponse({"items": [*fixture_users, *created]})
+
+
+@router.delete(
+    "/api-users/{userkey}",
+    responses={
+        200: answer(
+            DeletedApiUser,
+            {"deleted": "user-4f2a9c1e7b3d", "purged": {"sends": 3, "requests": 7}},
+            "removed",
+        ),
+        **error(404, "No API user 'x'.", "no such user"),
+        **error(
+            409,
+            "'demo-user' comes from the fixtures; change them with PUT /_emulator/fixtures",
+            "a fixture user",
+        ),
+        **error(400, "purge: Input should be a valid boolean", "a bad parameter"),
+    },
+)
+async def delete_api_user(
+    userkey: Annotated[str, Path(description="a run-time API user's userkey")],
+    runtime: RuntimeDep,
+    purge: Annotated[bool, Query(description="also delete its sends and journal rows")] = False,
+) -> JsonResponse:
+    """Remove a run-time API user with its tokens and buckets (a fixture user is a 409)."""
+    purged = await control.delete_user(runtime, userkey, purge)
+    return JsonResponse({"deleted": userkey, "purged": purged})

@@ -1,7 +1,7 @@
 """GET /_emulator/events: new requests, sends and status changes as Server-Sent Events."""
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Query
@@ -36,6 +36,8 @@ class SendEvent(Shape):
     id: int
     trackingId: str
     status: str
+    apiUser: str
+    sendKind: Literal["instant", "transactional"] | None = None  # on `send` only
 
 
 class DeliveryEvent(Shape):
@@ -43,6 +45,7 @@ class DeliveryEvent(Shape):
     sendId: int
     opened: bool
     clicked: bool
+    apiUser: str
 
 
 class ResetEvent(Shape):
@@ -108,8 +111,13 @@ class EventStreamResponse(StreamingResponse):
 KEEPALIVE_SECONDS = 15.0
 
 
-async def event_stream(events: EventBus, kinds: frozenset[str] | None) -> AsyncIterator[bytes]:
-    """Ends when the server shuts down; a client that leaves cancels it (and unsubscribes)."""
+async def event_stream(
+    events: EventBus, kinds: frozenset[str] | None, api_user: str | None = None
+) -> AsyncIterator[bytes]:
+    """Ends when the server shuts down; a client that leaves cancels it (and unsubscribes).
+
+    With `api_user`, events that name another API user are left out; those that name none
+    (a reset, a prune) concern everyone and pass."""
     async with events.subscribe() as subscription:
         # Sent once subscribed: a client that has read it will not miss a later event.
         yield b": connected\n\n"
@@ -122,6 +130,8 @@ async def event_stream(events: EventBus, kinds: frozenset[str] | None) -> AsyncI
                 return
             if kinds is not None and event.kind not in kinds:
                 continue
+            if api_user is not None and event.data.get("apiUser", api_user) != api_user:
+                continue
             yield (
                 b"event: " + event.kind.encode() + b"\ndata: " + orjson.dumps(event.data) + b"\n\n"
             )
@@ -133,6 +143,9 @@ async def events(
     kinds: Annotated[
         str | None, Query(description="comma-separated, of " + ", ".join(STREAMED_KINDS))
     ] = None,
+    apiUser: Annotated[
+        str | None, Query(description="only events of this API user (and those of everyone)")
+    ] = None,
 ) -> EventStreamResponse:
     """Every event as it happens (kinds: emulator.events.STREAMED_KINDS); data is JSON."""
     wanted = frozenset(k.strip() for k in kinds.split(",") if k.strip()) if kinds else None
@@ -141,6 +154,6 @@ async def events(
         known = ", ".join(STREAMED_KINDS)
         raise BadRequest([f"kinds: unknown event kind {k!r}; known: {known}" for k in unknown])
     return EventStreamResponse(
-        event_stream(runtime.events, wanted),
+        event_stream(runtime.events, wanted, apiUser or None),
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

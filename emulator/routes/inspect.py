@@ -14,6 +14,7 @@ from emulator.errors import NotFound
 from emulator.filters import (
     PAGE_PARAMS,
     REQUEST_FILTERS,
+    SCOPE_PARAMS,
     SEND_FILTERS,
     WAIT_PARAMS,
     Filter,
@@ -76,6 +77,11 @@ def _query(request: Request) -> dict[str, str]:
     return dict(request.query_params)
 
 
+def _scope(request: Request) -> str | None:
+    """The `apiUser` a detail or a clear is limited to, if any."""
+    return request.query_params.get("apiUser") or None
+
+
 def _send_filters(query: dict[str, str]) -> SendFilters:
     given = validate(SendQuery, query).model_dump(exclude_none=True)
     return SendFilters.from_query(given)
@@ -118,6 +124,7 @@ _SENDS_DOC = {"parameters": openapi_parameters(SEND_FILTERS, PAGE_PARAMS)}
 _WAIT_DOC = {"parameters": openapi_parameters(SEND_FILTERS, WAIT_PARAMS)}
 _EXPORT_DOC = {"parameters": openapi_parameters(SEND_FILTERS)}
 _REQUESTS_DOC = {"parameters": openapi_parameters(REQUEST_FILTERS, PAGE_PARAMS)}
+_SCOPE_DOC = {"parameters": openapi_parameters(SCOPE_PARAMS)}
 
 _BAD_FILTER = error(
     400, "status: must be one of Queued, Scheduled, Sending, Completed, got 'done'", "a bad filter"
@@ -154,10 +161,12 @@ async def sends(request: Request, runtime: RuntimeDep) -> JsonResponse:
     return await _page_of(runtime, query, list_sends, _send_filters(query))
 
 
-@router.delete("/sends", responses=_DELETED)
-async def delete_sends(runtime: RuntimeDep) -> JsonResponse:
-    """Clear every send and delivery (the journal stays; see DELETE /_emulator/requests)."""
-    removed = await runtime.writer.run(clear_sends)
+@router.delete("/sends", openapi_extra=_SCOPE_DOC, responses=_DELETED)
+async def delete_sends(request: Request, runtime: RuntimeDep) -> JsonResponse:
+    """Clear every send and delivery, or with `apiUser` only that user's (the journal stays;
+    see DELETE /_emulator/requests)."""
+    api_user = _scope(request)
+    removed = await runtime.writer.run(lambda c: clear_sends(c, api_user))
     return JsonResponse({"deleted": removed})
 
 
@@ -173,16 +182,20 @@ async def wait(request: Request, runtime: RuntimeDep) -> JsonResponse:
 
 @router.get(
     "/sends/{key}",
+    openapi_extra=_SCOPE_DOC,
     responses={
         200: answer(SendDetail, SEND_DETAIL_EXAMPLE, "the send with its deliveries"),
         **error(404, "No send with tracking id or transaction id 'x'.", "no such send"),
     },
 )
-async def send(key: SendKey, runtime: RuntimeDep) -> JsonResponse:
-    """The newest send with this tracking id (or this transaction id), with its deliveries."""
-    found = await runtime.read(lambda c: send_detail(c, key))
+async def send(key: SendKey, request: Request, runtime: RuntimeDep) -> JsonResponse:
+    """The newest send with this tracking id (or this transaction id), with its deliveries;
+    with `apiUser`, only a send of that API user."""
+    api_user = _scope(request)
+    found = await runtime.read(lambda c: send_detail(c, key, api_user))
     if found is None:
-        raise NotFound(f"No send with tracking id or transaction id {key!r}.")
+        whose = f" of API user {api_user!r}" if api_user else ""
+        raise NotFound(f"No send{whose} with tracking id or transaction id {key!r}.")
     return JsonResponse(found)
 
 
@@ -201,10 +214,11 @@ async def requests(request: Request, runtime: RuntimeDep) -> JsonResponse:
     return await _page_of(runtime, query, list_requests, RequestFilters.from_query(given))
 
 
-@router.delete("/requests", responses=_DELETED)
-async def delete_requests(runtime: RuntimeDep) -> JsonResponse:
-    """Clear the journal of /rest requests (sends stay)."""
-    removed = await runtime.writer.run(clear_journal)
+@router.delete("/requests", openapi_extra=_SCOPE_DOC, responses=_DELETED)
+async def delete_requests(request: Request, runtime: RuntimeDep) -> JsonResponse:
+    """Clear the journal, or with `apiUser` only the rows naming that user."""
+    api_user = _scope(request)
+    removed = await runtime.writer.run(lambda c: clear_journal(c, api_user))
     return JsonResponse({"deleted": removed})
 
 

@@ -23,6 +23,7 @@ class Deleted(Shape):
 TRACKING_ID = "8d3f1c62-2b9e-4c1a-9f7e-3a6b5c4d2e10"
 SEND_EXAMPLE: dict[str, Any] = {
     "id": 1,
+    "kind": "instant",
     "trackingId": TRACKING_ID,
     "transactionId": "0c9e5d2a-7f41-4b8e-a3c6-1d2e3f4a5b6c",
     "status": "Completed",
@@ -53,6 +54,14 @@ SEND_EXAMPLE: dict[str, Any] = {
         "data": {"trackingId": TRACKING_ID},
     },
     "deliveryCount": 1,
+    "contactKey": None,
+    "traceId": None,
+    "tags": [],
+    "targets": None,
+    "current": None,
+    "language": None,
+    "inboxParams": None,
+    "fallbackChannel": None,
 }
 DELIVERY_EXAMPLE: dict[str, Any] = {
     "id": 1,
@@ -90,6 +99,7 @@ REQUEST_EXAMPLE: dict[str, Any] = {
     "error": None,
     "trackingId": TRACKING_ID,
     "fault": None,
+    "repeatOf": None,
 }
 SEND_DETAIL_EXAMPLE = checked(
     SendDetail, {**SEND_EXAMPLE, "deliveries": [DELIVERY_EXAMPLE], "others": []}

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -21,9 +22,19 @@ from sqlalchemy import (
 from emulator.errors import BadRequest
 from emulator.filters import SEND_FILTERS, FilterKind
 from emulator.storage.paging import Page, iso, newest_first, page_of, parse_time
-from emulator.storage.tables import COMPLETED, QUEUED, SCHEDULED, SENDING, deliveries, sends
+from emulator.storage.tables import (
+    COMPLETED,
+    INSTANT,
+    QUEUED,
+    SCHEDULED,
+    SENDING,
+    TRANSACTIONAL,
+    deliveries,
+    sends,
+)
 
 SEND_STATUSES = (QUEUED, SCHEDULED, SENDING, COMPLETED)
+SEND_KINDS = (INSTANT, TRANSACTIONAL)
 
 
 def canonical_status(value: str | None) -> str | None:
@@ -42,9 +53,18 @@ def _search_text(value: str) -> str:
     return value
 
 
+def _send_kind(value: str) -> str:
+    kind = value.lower()
+    if kind not in SEND_KINDS:
+        raise BadRequest([f"kind: must be one of {', '.join(SEND_KINDS)}, got {value!r}"])
+    return kind
+
+
 def _parse(kind: FilterKind, name: str, value: str) -> Any:
     if kind == "id":
         return value.lower()
+    if kind == "send_kind":
+        return _send_kind(value)
     if kind == "status":
         return canonical_status(value)
     if kind == "time":
@@ -129,15 +149,21 @@ def _has_delivery(condition: ColumnElement[bool]) -> ColumnElement[bool]:
 
 # How each declared filter narrows the sends; the keys are filters.SEND_FILTERS' parameters.
 _CONDITIONS: dict[str, Callable[[Any], ColumnElement[bool]]] = {
+    "kind": lambda v: sends.c.kind == v,
     "trackingId": lambda v: sends.c.tracking_id == v,
     "applicationId": lambda v: _json_contains(sends.c.application_ids, v),
     "segmentId": lambda v: sends.c.segment_id == v,
     "tableId": lambda v: sends.c.table_id == v,
     "templateId": lambda v: _json_contains(sends.c.template_ids, v),
     "status": lambda v: sends.c.status == v,
-    "contactKey": lambda v: _has_delivery(deliveries.c.contact_key == v),
+    # A transactional send names its contact before it has deliveries.
+    "contactKey": lambda v: or_(
+        sends.c.contact_key == v, _has_delivery(deliveries.c.contact_key == v)
+    ),
     "token": lambda v: _has_delivery(deliveries.c.token == v),
     "apiUser": lambda v: sends.c.api_user == v,
+    "tag": lambda v: _json_contains(sends.c.tags, v),
+    "traceId": lambda v: sends.c.trace_id == v,
     "q": lambda v: _text_matches(v),
     "since": lambda v: sends.c.received_at >= v,
     "until": lambda v: sends.c.received_at < v,
@@ -160,6 +186,7 @@ def _request_body(text: str) -> Any:
 def send_item(row: RowMapping) -> dict[str, Any]:
     return {
         "id": row["id"],
+        "kind": row["kind"],
         "trackingId": row["tracking_id"],
         "transactionId": row["transaction_id"],
         "status": row["status"],
@@ -180,6 +207,15 @@ def send_item(row: RowMapping) -> dict[str, Any]:
         "warnings": row["warnings"],
         "response": row["response_body"],
         "deliveryCount": row["delivery_count"],
+        # SendTransactionalPush's own (null or empty on an instant send):
+        "contactKey": row["contact_key"],
+        "traceId": row["trace_id"],
+        "tags": row["tags"],
+        "targets": row["targets"],
+        "current": row["current"],
+        "language": row["language"],
+        "inboxParams": row["inbox_params"],
+        "fallbackChannel": row["fallback_channel"],
     }
 
 
@@ -233,6 +269,25 @@ def recent_non_matching(
     return [send_item(row) for row in rows]
 
 
+def trace_answer(
+    connection: Connection, api_user: str, trace_id: str, since: datetime
+) -> dict[str, Any] | None:
+    """The answer given to the newest transactional send of `api_user` with this traceId,
+    received at or after `since`; None when there is none (a refusal stores no send)."""
+    found = connection.execute(
+        select(sends.c.response_body)
+        .where(
+            (sends.c.api_user == api_user)
+            & (sends.c.trace_id == trace_id)
+            & (sends.c.kind == TRANSACTIONAL)
+            & (sends.c.received_at >= since)
+        )
+        .order_by(sends.c.id.desc())
+        .limit(1)
+    ).scalar()
+    return dict(found) if found is not None else None
+
+
 def deliveries_of(connection: Connection, send_id: int) -> list[dict[str, Any]]:
     rows = connection.execute(
         select(deliveries).where(deliveries.c.send_id == send_id).order_by(deliveries.c.id)
@@ -240,16 +295,20 @@ def deliveries_of(connection: Connection, send_id: int) -> list[dict[str, Any]]:
     return [delivery_item(row) for row in rows]
 
 
-def send_detail(connection: Connection, key: str) -> dict[str, Any] | None:
-    """The newest send with this tracking id (or this transaction id), with its deliveries.
+def send_detail(
+    connection: Connection, key: str, api_user: str | None = None
+) -> dict[str, Any] | None:
+    """The newest send with this tracking id (or this transaction id), with its deliveries;
+    with `api_user`, only that API user's sends count.
 
     A tracking id may be reused by the caller; the other sends that carry it are listed by
     transaction id, which is unique per send and also accepted here.
     """
     key = key.lower()
+    mine = sends.c.api_user == api_user if api_user is not None else and_(True)
     rows = (
         connection.execute(
-            select(sends).where(sends.c.tracking_id == key).order_by(sends.c.id.desc())
+            select(sends).where((sends.c.tracking_id == key) & mine).order_by(sends.c.id.desc())
         )
         .mappings()
         .all()
@@ -257,7 +316,7 @@ def send_detail(connection: Connection, key: str) -> dict[str, Any] | None:
     if not rows:
         # Transaction ids repeat only when a seeded run reuses a kept database: newest first.
         by_transaction = (
-            select(sends).where(sends.c.transaction_id == key).order_by(sends.c.id.desc())
+            select(sends).where((sends.c.transaction_id == key) & mine).order_by(sends.c.id.desc())
         )
         rows = connection.execute(by_transaction).mappings().all()
     if not rows:

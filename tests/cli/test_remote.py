@@ -12,7 +12,7 @@ import pytest
 
 from emulator.cli import main
 from emulator.testing import RunningEmulator, run_emulator
-from tests.support.demo import DEMO, TURKISH_SEGMENT, inline_send
+from tests.support.demo import DEMO, TURKISH_SEGMENT, inline_send, payload
 from tests.support.server import CLI, free_port
 
 
@@ -52,7 +52,8 @@ def test_sends_prints_a_table_and_filters(
     out = run(capsys, "sends", "--url", emulator.url)
     header, *rows = out.splitlines()
     assert header.split() == [
-        "RECEIVED", "(UTC)", "STATUS", "TRACKING", "ID", "API", "USER", "DELIV", "WARN", "TITLE"
+        "RECEIVED", "(UTC)", "STATUS", "KIND", "TRACKING", "ID", "API", "USER", "DELIV", "WARN",
+        "TITLE",
     ]  # fmt: skip
     assert segment["data"]["trackingId"] in rows[0]
     assert "Segment one" in rows[0]
@@ -148,3 +149,23 @@ def test_a_served_process_with_an_open_event_stream_stops_on_sigterm(tmp_path: P
             process.wait()
         if process.stderr:
             process.stderr.close()
+
+
+def test_sends_filters_by_kind(
+    emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    send(emulator)
+    pushed = httpx.post(
+        f"{emulator.base_url}/transactional/push",
+        content=payload("transactional/contact_send_to_all.json"),
+        headers=DEMO,
+    ).json()
+    tx_tracking = pushed["data"]["trackingIds"][0]
+    out = run(capsys, "sends", "--url", emulator.url, "--kind", "transactional")
+    [row] = out.splitlines()[1:]
+    assert tx_tracking in row
+    assert " transactional " in row
+    listed = orjson.loads(
+        run(capsys, "sends", "--url", emulator.url, "--kind", "instant", "--json")
+    )
+    assert [item["kind"] for item in listed] == ["instant"]

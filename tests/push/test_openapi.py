@@ -78,6 +78,16 @@ def test_every_answer_of_a_session_matches_the_document(
     readonly = {"Authorization": "Bearer readonly-token"}
     call("POST", "/push/sendInstant", 403, json=inline_send(), headers=readonly)
     call("POST", "/push/sendInstant", 404, content=payload("unknown_template.json"), headers=DEMO)
+    booking = {"contentId": "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b", "contactKey": "c-001"}
+    pushed = call("POST", "/transactional/push", 200, json=booking, headers=DEMO).json()
+    assert pushed["code"] == 0
+    nobody = call(
+        "POST", "/transactional/push", 200, json={**booking, "contactKey": "x"}, headers=DEMO
+    )
+    assert nobody.json()["code"] == 11
+    call("POST", "/transactional/push", 400, json={"contentId": booking["contentId"]}, headers=DEMO)
+    call("POST", "/transactional/push", 401, json=booking)
+    call("POST", "/transactional/push", 403, json=booking, headers=readonly)
     tracking_id = sent["data"]["trackingId"]
     waited = client.get(f"{CONTROL_PREFIX}/sends/wait", params={"trackingId": tracking_id})
     assert waited.status_code == 200
@@ -91,6 +101,7 @@ def test_every_answer_of_a_session_matches_the_document(
     call("GET", report, 200, headers=DEMO)
     limited = call("GET", report, 429, headers=DEMO)
     assert limited.headers["Retry-After"]
+    call("POST", "/transactional/push", 429, json=booking, headers=DEMO)
     # The allowlist refusal, with its actionResult.
     users = json.loads((fixtures_dir / "api_users.json").read_text())
     for user in users:
@@ -99,5 +110,6 @@ def test_every_answer_of_a_session_matches_the_document(
     assert client.post(f"{CONTROL_PREFIX}/reset").status_code == 200
     assert "actionResult" in call("POST", "/login", 403, json=login).json()
     call("POST", "/push/sendInstant", 403, json=inline_send(), headers=DEMO)
+    call("POST", "/transactional/push", 403, json=booking, headers=DEMO)
     every = {f"{method} {path}" for path, method, _ in operations(document)}
     assert every - seen == set(), "add a call for these operations"

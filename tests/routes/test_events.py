@@ -48,6 +48,8 @@ def test_the_stream_carries_requests_sends_status_changes_and_resets(
             "id": send_id_of(client, answer["transactionId"]),
             "trackingId": answer["data"]["trackingId"],
             "status": "Queued",
+            "sendKind": "instant",
+            "apiUser": "demo-user",
         }
         assert seen["request"] == {
             "method": "POST",
@@ -108,5 +110,11 @@ def test_open_streams_end_cleanly_when_the_real_server_stops() -> None:
     listener.join(30)
     assert (
         "send",
-        {"id": 1, "trackingId": sent.json()["data"]["trackingId"], "status": "Queued"},
+        {
+            "id": 1,
+            "trackingId": sent.json()["data"]["trackingId"],
+            "status": "Queued",
+            "sendKind": "instant",
+            "apiUser": "demo-user",
+        },
     ) in received

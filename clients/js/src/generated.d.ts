@@ -13,6 +13,11 @@ export interface ApiUser {
   tokens?: string[];
   allowedIps?: string[] | null;
   rateLimit?: RateLimitFixture | null;
+  transactionalRateLimit?: RateLimitFixture | null;
+}
+
+export interface ApiUsers {
+  items: ShownApiUser[];
 }
 
 export interface Application {
@@ -72,11 +77,17 @@ export interface Deleted {
   deleted: number;
 }
 
+export interface DeletedApiUser {
+  deleted: string;
+  purged: Purged | null;
+}
+
 export interface DeliveryEvent {
   id: number;
   sendId: number;
   opened: boolean;
   clicked: boolean;
+  apiUser: string;
 }
 
 /** What one device was sent: the rendered text in its language, and what it did with it. */
@@ -144,6 +155,7 @@ export interface ErrorBody {
 /** One line of the NDJSON export. */
 export interface ExportedSend {
   id: number;
+  kind: "instant" | "transactional";
   trackingId: string;
   transactionId: string;
   status: "Queued" | "Scheduled" | "Sending" | "Completed";
@@ -164,12 +176,20 @@ export interface ExportedSend {
   warnings: string[];
   response: Record<string, unknown>;
   deliveryCount: number;
+  contactKey: string | null;
+  traceId: string | null;
+  tags: string[];
+  targets: Array<Record<string, unknown>> | null;
+  current: Record<string, unknown> | null;
+  language: string | null;
+  inboxParams: Record<string, unknown> | null;
+  fallbackChannel: Record<string, unknown> | null;
   deliveries: DeliveryItem[];
 }
 
 /** What happens instead of (or, for latency, before) the real answer. */
 export interface FaultAction {
-  type: "status" | "latency" | "drop" | "malformed";
+  type: "status" | "latency" | "drop" | "malformed" | "code";
   status?: number | null;
   emptyBody?: boolean;
   message?: string | null;
@@ -177,6 +197,7 @@ export interface FaultAction {
   ms?: number | null;
   minMs?: number | null;
   maxMs?: number | null;
+  code?: number | null;
 }
 
 /** Which /rest requests a rule applies to; every field left out matches anything. */
@@ -246,6 +267,17 @@ export interface MultiLangContent {
   [key: string]: unknown;
 }
 
+/** The body of POST /_emulator/api-users: whatever is left out is generated. */
+export interface NewApiUser {
+  userkey?: string | null;
+  password?: string | null;
+  permissions?: string[] | null;
+  tokens?: string[] | null;
+  allowedIps?: string[] | null;
+  rateLimit?: RateLimitFixture | null;
+  transactionalRateLimit?: RateLimitFixture | null;
+}
+
 /** An older send that reused the tracking id. */
 export interface OtherSend {
   transactionId: string;
@@ -256,6 +288,11 @@ export interface OtherSend {
 export interface PruneEvent {
   sends: number;
   deliveries: number;
+  requests: number;
+}
+
+export interface Purged {
+  sends: number;
   requests: number;
 }
 
@@ -298,6 +335,7 @@ export interface RequestItem {
   error: string | null;
   trackingId: string | null;
   fault: string | null;
+  repeatOf: string | null;
 }
 
 export interface RequestPage {
@@ -324,6 +362,7 @@ export interface Segment {
 
 export interface SendDetail {
   id: number;
+  kind: "instant" | "transactional";
   trackingId: string;
   transactionId: string;
   status: "Queued" | "Scheduled" | "Sending" | "Completed";
@@ -344,6 +383,14 @@ export interface SendDetail {
   warnings: string[];
   response: Record<string, unknown>;
   deliveryCount: number;
+  contactKey: string | null;
+  traceId: string | null;
+  tags: string[];
+  targets: Array<Record<string, unknown>> | null;
+  current: Record<string, unknown> | null;
+  language: string | null;
+  inboxParams: Record<string, unknown> | null;
+  fallbackChannel: Record<string, unknown> | null;
   deliveries: DeliveryItem[];
   others: OtherSend[];
 }
@@ -352,11 +399,14 @@ export interface SendEvent {
   id: number;
   trackingId: string;
   status: string;
+  apiUser: string;
+  sendKind?: "instant" | "transactional" | null;
 }
 
 /** A stored send, as GET /_emulator/sends lists it. */
 export interface SendItem {
   id: number;
+  kind: "instant" | "transactional";
   trackingId: string;
   transactionId: string;
   status: "Queued" | "Scheduled" | "Sending" | "Completed";
@@ -377,11 +427,29 @@ export interface SendItem {
   warnings: string[];
   response: Record<string, unknown>;
   deliveryCount: number;
+  contactKey: string | null;
+  traceId: string | null;
+  tags: string[];
+  targets: Array<Record<string, unknown>> | null;
+  current: Record<string, unknown> | null;
+  language: string | null;
+  inboxParams: Record<string, unknown> | null;
+  fallbackChannel: Record<string, unknown> | null;
 }
 
 export interface SendPage {
   items: SendItem[];
   nextCursor: string | null;
+}
+
+export interface ShownApiUser {
+  userkey: string;
+  source: "fixtures" | "runtime";
+  permissions: string[];
+  tokens: string[];
+  allowedIps: string[] | null;
+  rateLimit: RateLimitFixture | null;
+  transactionalRateLimit: RateLimitFixture | null;
 }
 
 export interface Table {
@@ -395,6 +463,7 @@ export interface Template {
   name: string;
   content?: Content | null;
   multiLangContent?: MultiLangContent | null;
+  transactional?: boolean;
 }
 
 /** 408: too few sends matched in time (503: the server is stopping); the near misses are
@@ -415,6 +484,8 @@ export interface WaitMatched {
 
 /** The query of GET /_emulator/sends. */
 export interface SendsQuery {
+  /** instant (SendInstantPush) or transactional (SendTransactionalPush) */
+  kind?: string | Date;
   /** a send's tracking id */
   trackingId?: string | Date;
   /** an application the send targets */
@@ -427,12 +498,16 @@ export interface SendsQuery {
   templateId?: string | Date;
   /** Queued, Scheduled, Sending or Completed */
   status?: string | Date;
-  /** a recipient's contact key (matches the send's deliveries) */
+  /** a recipient's contact key (the send's deliveries, or a transactional send's contactKey) */
   contactKey?: string | Date;
   /** a recipient's device token (matches the send's deliveries) */
   token?: string | Date;
   /** the API user that sent it */
   apiUser?: string | Date;
+  /** one of a transactional send's tags */
+  tag?: string | Date;
+  /** a transactional send's traceId */
+  traceId?: string | Date;
   /** text in a title or message */
   q?: string | Date;
   /** received at or after (ISO 8601, UTC) */
@@ -447,6 +522,8 @@ export interface SendsQuery {
 
 /** The query of GET /_emulator/sends/wait. */
 export interface WaitQuery {
+  /** instant (SendInstantPush) or transactional (SendTransactionalPush) */
+  kind?: string | Date;
   /** a send's tracking id */
   trackingId?: string | Date;
   /** an application the send targets */
@@ -459,12 +536,16 @@ export interface WaitQuery {
   templateId?: string | Date;
   /** Queued, Scheduled, Sending or Completed */
   status?: string | Date;
-  /** a recipient's contact key (matches the send's deliveries) */
+  /** a recipient's contact key (the send's deliveries, or a transactional send's contactKey) */
   contactKey?: string | Date;
   /** a recipient's device token (matches the send's deliveries) */
   token?: string | Date;
   /** the API user that sent it */
   apiUser?: string | Date;
+  /** one of a transactional send's tags */
+  tag?: string | Date;
+  /** a transactional send's traceId */
+  traceId?: string | Date;
   /** text in a title or message */
   q?: string | Date;
   /** received at or after (ISO 8601, UTC) */
@@ -479,6 +560,8 @@ export interface WaitQuery {
 
 /** The query of GET /_emulator/export. */
 export interface ExportQuery {
+  /** instant (SendInstantPush) or transactional (SendTransactionalPush) */
+  kind?: string | Date;
   /** a send's tracking id */
   trackingId?: string | Date;
   /** an application the send targets */
@@ -491,12 +574,16 @@ export interface ExportQuery {
   templateId?: string | Date;
   /** Queued, Scheduled, Sending or Completed */
   status?: string | Date;
-  /** a recipient's contact key (matches the send's deliveries) */
+  /** a recipient's contact key (the send's deliveries, or a transactional send's contactKey) */
   contactKey?: string | Date;
   /** a recipient's device token (matches the send's deliveries) */
   token?: string | Date;
   /** the API user that sent it */
   apiUser?: string | Date;
+  /** one of a transactional send's tags */
+  tag?: string | Date;
+  /** a transactional send's traceId */
+  traceId?: string | Date;
   /** text in a title or message */
   q?: string | Date;
   /** received at or after (ISO 8601, UTC) */

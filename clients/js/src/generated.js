@@ -2,10 +2,21 @@
 
 /** The query parameters each operation takes: the filters a method accepts. */
 export const QUERY_PARAMETERS = Object.freeze({
+  "DELETE /_emulator/api-users/{userkey}": [
+    "purge"
+  ],
+  "DELETE /_emulator/requests": [
+    "apiUser"
+  ],
+  "DELETE /_emulator/sends": [
+    "apiUser"
+  ],
   "GET /_emulator/events": [
-    "kinds"
+    "kinds",
+    "apiUser"
   ],
   "GET /_emulator/export": [
+    "kind",
     "trackingId",
     "applicationId",
     "segmentId",
@@ -15,6 +26,8 @@ export const QUERY_PARAMETERS = Object.freeze({
     "contactKey",
     "token",
     "apiUser",
+    "tag",
+    "traceId",
     "q",
     "since",
     "until"
@@ -28,6 +41,7 @@ export const QUERY_PARAMETERS = Object.freeze({
     "cursor"
   ],
   "GET /_emulator/sends": [
+    "kind",
     "trackingId",
     "applicationId",
     "segmentId",
@@ -37,13 +51,19 @@ export const QUERY_PARAMETERS = Object.freeze({
     "contactKey",
     "token",
     "apiUser",
+    "tag",
+    "traceId",
     "q",
     "since",
     "until",
     "limit",
     "cursor"
   ],
+  "GET /_emulator/sends/{key}": [
+    "apiUser"
+  ],
   "GET /_emulator/sends/wait": [
+    "kind",
     "trackingId",
     "applicationId",
     "segmentId",
@@ -53,6 +73,8 @@ export const QUERY_PARAMETERS = Object.freeze({
     "contactKey",
     "token",
     "apiUser",
+    "tag",
+    "traceId",
     "q",
     "since",
     "until",

@@ -130,6 +130,7 @@ export interface Settings {
   db?: string;
   strict?: boolean;
   tokenTtl?: number;
+  traceTtl?: string | number;
   rateCapacity?: number;
   rateRefill?: number;
   maxBodyBytes?: number;

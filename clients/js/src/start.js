@@ -15,6 +15,7 @@ export const SETTINGS = Object.freeze([
   "db",
   "strict",
   "tokenTtl",
+  "traceTtl",
   "rateCapacity",
   "rateRefill",
   "maxBodyBytes",

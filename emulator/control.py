@@ -7,14 +7,7 @@ from emulator.bodies import validate
 from emulator.errors import BadRequest
 from emulator.events import DELIVERY, RESET
 from emulator.push.auth import TRANSACTIONAL_CALL, bucket_key
-from emulator.push.fixtures import (
-    FILES,
-    ApiUser,
-    FixtureError,
-    FixtureSet,
-    load_fixtures,
-    parse_fixtures,
-)
+from emulator.push.fixtures import FILES, ApiUser, FixtureError, FixtureSet, parse_fixtures
 from emulator.push.ratelimit import BucketConfig
 from emulator.push.users import NewApiUser
 from emulator.runtime import Runtime
@@ -23,17 +16,20 @@ from emulator.storage.retention import clear_all, purge_api_user
 from emulator.storage.sends import delivery_item
 
 
-async def reset(runtime: Runtime) -> None:
+async def reset(runtime: Runtime, keep_tokens: bool = False) -> None:
     """Recorded data, run-time state and fixtures back to start-up; nothing changes if the
-    fixture folder no longer loads (the answer names the file, record and field)."""
+    fixture folder no longer loads (the answer names the file, record and field).
+
+    `keep_tokens` leaves access tokens from /rest/login valid, so an app client logged in
+    once per test session survives the reset before each test."""
     try:
-        fixtures = load_fixtures(runtime.settings.fixtures)
+        fixtures = runtime.folder.load()
     except FixtureError as error:
         raise BadRequest([f"fixtures: {error}"]) from None
     runtime.replace_fixtures(fixtures)
     # In-memory state first, so components with queues (the dispatcher) stop touching rows
     # that are about to go.
-    runtime.reset_state()
+    runtime.reset_state(keep_tokens)
 
     await runtime.writer.run(clear_all)
     runtime.events.publish(RESET)

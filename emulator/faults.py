@@ -1,8 +1,9 @@
 """Fault rules: what may go wrong, for which requests, and when; decided per request."""
 
+import itertools
 import random
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -192,6 +193,7 @@ class FaultRule(_RuleModel):
 
 
 _RULES_ADAPTER = TypeAdapter(list[FaultRule])
+_RULE_ADAPTER = TypeAdapter(FaultRule)
 
 
 def parse_rules(data: Any, source: str = "") -> list[FaultRule]:
@@ -204,6 +206,16 @@ def parse_rules(data: Any, source: str = "") -> list[FaultRule]:
         return _RULES_ADAPTER.validate_python(data)
     except ValidationError as error:
         raise FaultRuleError(describe_errors(error, name_fields=True), source) from None
+
+
+def parse_rule(data: Any) -> FaultRule:
+    """One rule from decoded JSON (an object), or FaultRuleError naming each bad field."""
+    if not isinstance(data, dict):
+        raise FaultRuleError(["body: must be a fault rule (a JSON object)"])
+    try:
+        return _RULE_ADAPTER.validate_python(data)
+    except ValidationError as error:
+        raise FaultRuleError(describe_errors(error, name_fields=True)) from None
 
 
 def load_fault_file(path: Path) -> list[FaultRule]:
@@ -242,16 +254,17 @@ class Decision:
 
 @dataclass
 class _Armed:
-    index: int
+    id: int  # stable while the rule is in force, so one rule can be removed by it
+    index: int  # its place in the list, which the journal's labels name
     rule: FaultRule
     rng: random.Random
     remaining: int | None
     expires_at: float | None
     fired: int = 0
-    label: str = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.label = f"rules[{self.index}]" + (f" {self.rule.name!r}" if self.rule.name else "")
+    @property
+    def label(self) -> str:
+        return f"rules[{self.index}]" + (f" {self.rule.name!r}" if self.rule.name else "")
 
 
 def _matches(rule: FaultMatch, request: FaultRequest) -> bool:
@@ -279,18 +292,20 @@ class FaultBook:
         self._lock = threading.Lock()
         self._armed: list[_Armed] = []
         self._presets: list[FaultRule] = []
+        self._ids = itertools.count(1)
 
-    def _arm(self, rules: list[FaultRule]) -> list[_Armed]:
+    def _arm(self, rules: list[FaultRule], first_index: int = 0) -> list[_Armed]:
         now = self._clock.timestamp()
         return [
             _Armed(
+                id=next(self._ids),
                 index=index,
                 rule=rule,
                 rng=random.Random(rule.trigger.seed),
                 remaining=rule.trigger.times,
                 expires_at=now + rule.trigger.ttlSeconds if rule.trigger.ttlSeconds else None,
             )
-            for index, rule in enumerate(rules)
+            for index, rule in enumerate(rules, first_index)
         ]
 
     def preset(self, rules: list[FaultRule]) -> None:
@@ -302,6 +317,26 @@ class FaultBook:
         armed = self._arm(rules)
         with self._lock:
             self._armed = armed
+
+    def add(self, rule: FaultRule) -> int:
+        """Arm one more rule after the others, whose counters and TTLs run on; its id."""
+        with self._lock:
+            if len(self._armed) >= MAX_RULES:
+                raise FaultRuleError([f"body: at most {MAX_RULES} rules are in force at once"])
+            [armed] = self._arm([rule], first_index=len(self._armed))
+            self._armed = [*self._armed, armed]
+        return armed.id
+
+    def remove(self, rule_id: int) -> bool:
+        """Disarm the rule with this id; the others keep their counters. False if none."""
+        with self._lock:
+            kept = [armed for armed in self._armed if armed.id != rule_id]
+            if len(kept) == len(self._armed):
+                return False
+            for index, armed in enumerate(kept):
+                armed.index = index
+            self._armed = kept
+        return True
 
     def clear(self) -> None:
         self.replace([])
@@ -329,6 +364,7 @@ class FaultBook:
         with self._lock:
             return [
                 {
+                    "id": armed.id,
                     "rule": armed.rule.model_dump(mode="json", exclude_defaults=True),
                     "fired": armed.fired,
                     "remaining": armed.remaining,

@@ -15,7 +15,7 @@ from emulator.faults import FaultBook, load_fault_file
 from emulator.ids import IdGenerator
 from emulator.push.accept import SendContext
 from emulator.push.auth import TRANSACTIONAL_CALL, TokenStore, bucket_key
-from emulator.push.fixtures import ApiUser, FixtureSet, load_fixtures
+from emulator.push.fixtures import ApiUser, FixtureFolder, FixtureSet
 from emulator.push.ratelimit import BucketConfig, RateLimiter
 from emulator.push.transactional import TraceLocks
 from emulator.push.users import UserDirectory
@@ -46,6 +46,7 @@ class Runtime:
 
     settings: Settings
     fixtures: FixtureSet
+    folder: FixtureFolder  # where `fixtures` came from; a reset loads it again
     engine: Engine
     writer: Writer
     clock: Clock = field(default_factory=Clock)
@@ -74,7 +75,6 @@ class Runtime:
         self.reset_hooks += [
             self.clock.set_real,
             lambda: self.ids.reseed(self.settings.seed),
-            self.tokens.clear,
             self.users.clear,  # run-time API users go; the fixtures' stay
             # Full buckets, with the limits of the fixtures in force (reloaded just before).
             lambda: self.limiter.configure(self.default_bucket(), self._overrides()),
@@ -85,12 +85,14 @@ class Runtime:
     @classmethod
     def start(cls, settings: Settings) -> "Runtime":
         """Load fixtures and fault presets and open the database; any failing stops start-up."""
-        fixtures = load_fixtures(settings.fixtures)
+        folder = FixtureFolder(settings.fixtures)
+        fixtures = folder.load()
         presets = load_fault_file(settings.faults) if settings.faults else []
         engine = open_database(settings.db)
         runtime = cls(
             settings=settings,
             fixtures=fixtures,
+            folder=folder,
             engine=engine,
             writer=Writer(engine),
             ids=IdGenerator(settings.seed),
@@ -127,9 +129,11 @@ class Runtime:
     def _overrides(self) -> dict[str, BucketConfig]:
         return bucket_overrides([*self.fixtures.api_users, *self.users.created()])
 
-    def reset_state(self) -> None:
-        """Run-time state back to start-up: real clock, seed, full buckets, no issued tokens,
-        preset faults, and whatever else registered a reset hook."""
+    def reset_state(self, keep_tokens: bool = False) -> None:
+        """Run-time state back to start-up: real clock, seed, full buckets, no issued tokens
+        (unless `keep_tokens`), preset faults, and whatever else registered a reset hook."""
+        if not keep_tokens:
+            self.tokens.clear()
         for hook in self.reset_hooks:
             hook()
 

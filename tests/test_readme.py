@@ -38,7 +38,7 @@ def test_the_configuration_table_lists_every_setting_once_with_its_flag_and_defa
         elif isinstance(expected, str):
             assert default == expected
         elif isinstance(expected, Path):
-            assert default.endswith(("emulator.db", "fixtures/default"))
+            assert default.endswith(("emulator.db", "emulator/demo_account"))
         else:
             assert float(default) == float(expected)
         assert meaning

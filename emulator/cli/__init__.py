@@ -4,9 +4,13 @@ import argparse
 from collections.abc import Sequence
 
 from emulator import __version__
+from emulator.cli.behaviour import add_behaviour_commands
 from emulator.cli.remote import add_client_commands
 from emulator.cli.run import add_run_command
+from emulator.cli.send import add_send_command
 from emulator.cli.serve import add_serve_commands
+from emulator.cli.tail import add_tail_command
+from emulator.cli.wait import add_wait_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,6 +23,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve_commands(commands)
     add_run_command(commands)
     add_client_commands(commands)
+    add_send_command(commands)
+    add_wait_command(commands)
+    add_behaviour_commands(commands)
+    add_tail_command(commands)
     return parser
 
 

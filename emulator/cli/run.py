@@ -26,7 +26,6 @@ from emulator.settings import Settings
 EMULATOR_FAILED = 125
 NOT_EXECUTABLE = 126
 NOT_FOUND = 127
-JOURNAL_PAGE = 500
 # Seconds an accepted send may take to finish its fan-out before the export is written.
 SETTLE_TIMEOUT = 60.0
 
@@ -110,23 +109,9 @@ def _write_lines(path: Path, records: Iterator[Any]) -> int:
     return count
 
 
-def _journal(client: EmulatorClient) -> Iterator[Any]:
-    """Every journaled /rest request, oldest first (the API pages newest first)."""
-    pages: list[list[Any]] = []
-    cursor: str | None = None
-    while True:
-        page = client.requests_page(limit=JOURNAL_PAGE, cursor=cursor)
-        pages.append(page["items"])
-        cursor = page["nextCursor"]
-        if cursor is None:
-            break
-    for items in reversed(pages):
-        yield from reversed(items)
-
-
 def _settle(client: EmulatorClient) -> None:
     """Let sends already accepted finish their fan-out, so the export has their deliveries."""
-    pending = client.sends(status="Queued", limit=500) + client.sends(status="Sending", limit=500)
+    pending = client.sends(status="Queued") + client.sends(status="Sending")
     for item in pending:
         client.wait_for_sends(tracking_id=item["trackingId"], timeout=SETTLE_TIMEOUT)
 
@@ -144,7 +129,8 @@ def _save(args: argparse.Namespace, url: str, admin_token: str | None) -> bool:
                     f"push-emulator run: {count} send(s) written to {args.export}", file=sys.stderr
                 )
             if args.journal is not None:
-                count = _write_lines(args.journal, _journal(client))
+                # The API lists the journal newest first; the file reads oldest first.
+                count = _write_lines(args.journal, iter(reversed(client.requests())))
                 print(
                     f"push-emulator run: {count} request(s) written to {args.journal}",
                     file=sys.stderr,

@@ -106,13 +106,19 @@ class TokenStore:
         self._lock = threading.Lock()
 
     def issue(self, userkey: str) -> IssuedToken:
-        issued = IssuedToken(self._ids.token(), userkey, self._clock.timestamp() + self.ttl)
         with self._lock:
             now = self._clock.timestamp()
             # Forget expired tokens as new ones come, so the map cannot grow without bound.
             for token in [t for t, v in self._tokens.items() if v.expires_at <= now]:
                 del self._tokens[token]
-            self._tokens[issued.token] = issued
+            token = self._ids.token()
+            # A seeded generator restarts at each reset, so it may draw a token that is
+            # still live: the same user gets it again (refreshed), another user never does.
+            # Drawing on stays reproducible.
+            while token in self._tokens and self._tokens[token].userkey != userkey:
+                token = self._ids.token()
+            issued = IssuedToken(token, userkey, now + self.ttl)
+            self._tokens[token] = issued
         return issued
 
     def lookup(self, token: str) -> IssuedToken | None:

@@ -240,19 +240,51 @@ def _check_references(fixtures: FixtureSet, source: str) -> None:
             )
 
 
-def load_fixtures(folder: Path) -> FixtureSet:
-    """Read a fixtures folder; a missing file is an empty list, a missing folder an error."""
+def read_folder(folder: Path) -> dict[str, bytes]:
+    """The raw files of a fixtures folder, by name; a missing file is left out."""
     if not folder.is_dir():
         raise FixtureError(f"{folder}: fixtures folder not found")
-    data: dict[str, Any] = {}
+    raw: dict[str, bytes] = {}
     for name in FILES:
         path = folder / f"{name}.json"
         if not path.exists():
             continue
         try:
-            data[name] = orjson.loads(path.read_bytes())
-        except orjson.JSONDecodeError as error:
-            raise FixtureError(f"{path}: not valid JSON ({error})") from None
+            raw[name] = path.read_bytes()
         except OSError as error:
             raise FixtureError(f"{path}: cannot be read ({error.strerror})") from None
+    return raw
+
+
+def _parse_folder(folder: Path, raw: dict[str, bytes]) -> FixtureSet:
+    data: dict[str, Any] = {}
+    for name, text in raw.items():
+        try:
+            data[name] = orjson.loads(text)
+        except orjson.JSONDecodeError as error:
+            raise FixtureError(f"{folder / f'{name}.json'}: not valid JSON ({error})") from None
     return parse_fixtures(data, str(folder))
+
+
+def load_fixtures(folder: Path) -> FixtureSet:
+    """Read a fixtures folder; a missing file is an empty list, a missing folder an error."""
+    return _parse_folder(folder, read_folder(folder))
+
+
+class FixtureFolder:
+    """A fixtures folder that is validated again only when its files changed: the reset
+    before every test then costs reading a few files, not validating every record. A set is
+    never changed in place (engagement and PUT make new ones), so handing it out again is safe.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._raw: dict[str, bytes] | None = None
+        self._loaded: FixtureSet | None = None
+
+    def load(self) -> FixtureSet:
+        raw = read_folder(self.folder)
+        if self._loaded is None or raw != self._raw:
+            self._loaded = _parse_folder(self.folder, raw)
+            self._raw = raw
+        return self._loaded

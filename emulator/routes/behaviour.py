@@ -3,12 +3,12 @@
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from emulator.bodies import parse_json_body, validate_json
-from emulator.errors import BadRequest
-from emulator.faults import FaultRule, FaultRuleError, parse_rules
+from emulator.errors import BadRequest, NotFound
+from emulator.faults import FaultRule, FaultRuleError, parse_rule, parse_rules
 from emulator.openapi import Responses, Shape, answer, error, json_body
 from emulator.push.ratelimit import BucketConfig
 from emulator.routes.deps import RuntimeDep
@@ -16,6 +16,10 @@ from emulator.runtime import Runtime
 from emulator.web import JsonResponse
 
 router = APIRouter(tags=["behaviour"])
+
+RuleId = Annotated[
+    int, Path(ge=1, le=2**63 - 1, description="a rule's id, as GET /_emulator/faults shows it")
+]
 
 # A hundred years either way: far enough for any test, near enough for datetime.
 MAX_CLOCK_SECONDS = 100 * 365 * 86400
@@ -31,6 +35,7 @@ class _Body(BaseModel):
 class FaultStatus(Shape):
     """A rule in force: as given (defaults left out), how often it fired, what is left."""
 
+    id: int  # for DELETE /_emulator/faults/{id}
     rule: FaultRule
     fired: int
     remaining: int | None  # of `trigger.times`; null without a count
@@ -48,8 +53,22 @@ _RULES_EXAMPLE = [
     {"action": {"type": "latency", "minMs": 50, "maxMs": 200}, "trigger": {"seed": 7}},
 ]
 _STATUS_EXAMPLE = [
-    {"rule": _RULES_EXAMPLE[0], "fired": 0, "remaining": 2, "expiresAt": None, "active": True},
-    {"rule": _RULES_EXAMPLE[1], "fired": 0, "remaining": None, "expiresAt": None, "active": True},
+    {
+        "id": 1,
+        "rule": _RULES_EXAMPLE[0],
+        "fired": 0,
+        "remaining": 2,
+        "expiresAt": None,
+        "active": True,
+    },
+    {
+        "id": 2,
+        "rule": _RULES_EXAMPLE[1],
+        "fired": 0,
+        "remaining": None,
+        "expiresAt": None,
+        "active": True,
+    },
 ]
 _FAULTS: Responses = {
     200: answer(list[FaultStatus], _STATUS_EXAMPLE, "the rules in force, in order")
@@ -85,6 +104,38 @@ async def delete_faults(runtime: RuntimeDep) -> JsonResponse:
     """Turn every fault off."""
     runtime.faults.clear()
     return JsonResponse([])
+
+
+@router.post(
+    "/faults",
+    responses={
+        200: answer(FaultStatus, _STATUS_EXAMPLE[0], "the rule added, with its id"),
+        **_BAD_RULES,
+    },
+    openapi_extra=json_body(FaultRule, _RULES_EXAMPLE[0], "one rule"),
+)
+async def add_fault(request: Request, runtime: RuntimeDep) -> JsonResponse:
+    """Add one rule after those in force, which keep their counters; answers it, with its id."""
+    try:
+        rule_id = runtime.faults.add(parse_rule(parse_json_body(await request.body())))
+    except FaultRuleError as error:
+        raise BadRequest(error.problems) from None
+    return JsonResponse(next(s for s in runtime.faults.status() if s["id"] == rule_id))
+
+
+@router.delete(
+    "/faults/{rule_id}",
+    responses={
+        **_FAULTS,
+        **error(404, "No fault rule with id 7.", "no such rule"),
+        **error(400, "rule_id: Input should be greater than or equal to 1", "not a rule id"),
+    },
+)
+async def delete_fault(rule_id: RuleId, runtime: RuntimeDep) -> JsonResponse:
+    """Remove one rule by its id; the others keep their counters. Answers those left."""
+    if not runtime.faults.remove(rule_id):
+        raise NotFound(f"No fault rule with id {rule_id}.")
+    return JsonResponse(runtime.faults.status())
 
 
 # Rate limits ----------------------------------------------------------------------------

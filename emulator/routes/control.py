@@ -3,10 +3,11 @@
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from emulator import control
-from emulator.bodies import parse_json_body
+from emulator.bodies import parse_json_body, validate_json
+from emulator.client.shapes import Engagement
 from emulator.errors import NotFound
 from emulator.openapi import Responses, Shape, answer, error, json_body
 from emulator.push.auth import mask_secret
@@ -14,7 +15,6 @@ from emulator.push.fixtures import FILES, ApiUser, RateLimitFixture
 from emulator.push.users import NewApiUser, shown
 from emulator.routes.deps import RuntimeDep
 from emulator.routes.schemas import DELIVERY_EXAMPLE
-from emulator.shapes import EngagedDelivery
 from emulator.web import JsonResponse
 
 router = APIRouter(tags=["control"])
@@ -26,6 +26,7 @@ DeliveryId = Annotated[
 
 class ResetDone(Shape):
     reset: Literal[True]
+    keptTokens: bool  # access tokens from /rest/login are still valid
 
 
 # Every fixture file as a list of its records: what GET answers and PUT takes.
@@ -63,7 +64,7 @@ _FIXTURES_EXAMPLE = {
 _FIXTURES: Responses = {200: answer(Fixtures, _FIXTURES_EXAMPLE, "the loaded fixtures")}
 _ENGAGED: Responses = {
     200: answer(
-        EngagedDelivery,
+        Engagement,
         {**DELIVERY_EXAMPLE, "openedAt": "2030-01-01T09:05:00Z", "deviceEngaged": True},
         "the delivery, now opened",
     ),
@@ -72,12 +73,28 @@ _ENGAGED: Responses = {
 }
 
 
-@router.post("/reset", responses={200: answer(ResetDone, {"reset": True}, "reset and reloaded")})
-async def reset(runtime: RuntimeDep) -> JsonResponse:
+class ResetOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    keepTokens: bool = False
+
+
+@router.post(
+    "/reset",
+    responses={
+        200: answer(ResetDone, {"reset": True, "keptTokens": False}, "reset and reloaded"),
+        **error(400, "keepTokens: Input should be a valid boolean", "a bad option"),
+    },
+    openapi_extra=json_body(ResetOptions, {"keepTokens": True}, "optional", required=False),
+)
+async def reset(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Clear sends, deliveries and the journal, reset clock, ids, tokens and buckets, and
-    reload the fixtures from their folder."""
-    await control.reset(runtime)
-    return JsonResponse({"reset": True})
+    reload the fixtures from their folder. `{"keepTokens": true}` keeps issued access
+    tokens valid; no body resets everything."""
+    body = await request.body()
+    options = validate_json(ResetOptions, body) if body.strip() else ResetOptions()
+    await control.reset(runtime, keep_tokens=options.keepTokens)
+    return JsonResponse({"reset": True, "keptTokens": options.keepTokens})
 
 
 @router.get("/fixtures", responses=_FIXTURES)

@@ -1,10 +1,10 @@
 """GET /_emulator/events: new requests, sends and status changes as Server-Sent Events."""
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import orjson
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Request
 from starlette.responses import StreamingResponse
 
 from emulator.errors import BadRequest
@@ -19,6 +19,7 @@ from emulator.events import (
     STREAMED_KINDS,
     EventBus,
 )
+from emulator.filters import EVENT_PARAMS, openapi_parameters, unknown, unknown_params
 from emulator.openapi import EVENT_STREAM, JSON, Shape, error, schema_of
 from emulator.routes.deps import RuntimeDep
 
@@ -137,23 +138,29 @@ async def event_stream(
             )
 
 
-@router.get("/events", response_class=EventStreamResponse, responses=_STREAM)
-async def events(
-    runtime: RuntimeDep,
-    kinds: Annotated[
-        str | None, Query(description="comma-separated, of " + ", ".join(STREAMED_KINDS))
-    ] = None,
-    apiUser: Annotated[
-        str | None, Query(description="only events of this API user (and those of everyone)")
-    ] = None,
-) -> EventStreamResponse:
+def wanted_kinds(query: dict[str, str]) -> frozenset[str] | None:
+    """The kinds asked for (None: all); an unknown parameter or kind is a 400, never a
+    stream that silently stays quiet."""
+    problems = unknown_params(query, EVENT_PARAMS)
+    given = [k.strip() for k in query.get("kinds", "").split(",") if k.strip()]
+    problems += [
+        f"kinds: {unknown(k, STREAMED_KINDS, 'kind')}" for k in given if k not in STREAMED_KINDS
+    ]
+    if problems:
+        raise BadRequest(problems)
+    return frozenset(given) or None
+
+
+_DOC = {"parameters": openapi_parameters(EVENT_PARAMS)}
+_DOC["parameters"][0]["description"] += ": " + ", ".join(STREAMED_KINDS)
+
+
+@router.get("/events", openapi_extra=_DOC, response_class=EventStreamResponse, responses=_STREAM)
+async def events(request: Request, runtime: RuntimeDep) -> EventStreamResponse:
     """Every event as it happens (kinds: emulator.events.STREAMED_KINDS); data is JSON."""
-    wanted = frozenset(k.strip() for k in kinds.split(",") if k.strip()) if kinds else None
-    unknown = sorted((wanted or frozenset()) - set(STREAMED_KINDS))
-    if unknown:
-        known = ", ".join(STREAMED_KINDS)
-        raise BadRequest([f"kinds: unknown event kind {k!r}; known: {known}" for k in unknown])
+    query = dict(request.query_params)
+    wanted = wanted_kinds(query)
     return EventStreamResponse(
-        event_stream(runtime.events, wanted, apiUser or None),
+        event_stream(runtime.events, wanted, query.get("apiUser") or None),
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

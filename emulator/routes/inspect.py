@@ -10,7 +10,8 @@ from sqlalchemy import Connection
 from starlette.responses import StreamingResponse
 
 from emulator.bodies import validate
-from emulator.errors import NotFound
+from emulator.client.shapes import ExportedSend, RequestsPage, SendDetail, SendItem, SendsPage
+from emulator.errors import BadRequest, NotFound
 from emulator.filters import (
     PAGE_PARAMS,
     REQUEST_FILTERS,
@@ -19,6 +20,7 @@ from emulator.filters import (
     WAIT_PARAMS,
     Filter,
     openapi_parameters,
+    unknown_params,
 )
 from emulator.openapi import NDJSON, Responses, Shape, answer, error, ndjson_answer
 from emulator.routes.deps import RuntimeDep
@@ -29,11 +31,8 @@ from emulator.routes.schemas import (
     SEND_EXAMPLE,
     SEND_PAGE_EXAMPLE,
     Deleted,
-    RequestPage,
-    SendPage,
 )
 from emulator.runtime import Runtime
-from emulator.shapes import ExportedSend, SendDetail, SendItem
 from emulator.storage.journal import RequestFilters, list_requests
 from emulator.storage.paging import Page, parse_cursor, parse_limit
 from emulator.storage.retention import clear_journal, clear_sends
@@ -49,7 +48,8 @@ class NdjsonResponse(StreamingResponse):
 
 
 class _Query(BaseModel):
-    # Query strings carry text: "3" is a fine count. Unknown parameters are ignored here.
+    # Query strings carry text: "3" is a fine count. Unknown parameters were refused before
+    # (`_query`); each model reads its own share of the ones a route declares.
     model_config = ConfigDict(extra="ignore")
 
 
@@ -73,13 +73,18 @@ SendQuery = _filters_model("SendQuery", SEND_FILTERS)
 RequestQuery = _filters_model("RequestQuery", REQUEST_FILTERS)
 
 
-def _query(request: Request) -> dict[str, str]:
+def _query(request: Request, *declared: tuple[Filter, ...]) -> dict[str, str]:
+    """The query, once every parameter in it is one the route declares: a misspelt filter
+    would otherwise match everything, and a test that should fail would pass."""
+    problems = unknown_params(request.query_params.keys(), *declared)
+    if problems:
+        raise BadRequest(problems)
     return dict(request.query_params)
 
 
 def _scope(request: Request) -> str | None:
-    """The `apiUser` a detail or a clear is limited to, if any."""
-    return request.query_params.get("apiUser") or None
+    """The `apiUser` a detail or a clear is limited to, if any; nothing else is taken."""
+    return _query(request, SCOPE_PARAMS).get("apiUser") or None
 
 
 def _send_filters(query: dict[str, str]) -> SendFilters:
@@ -153,18 +158,19 @@ _WAIT_ANSWERS: Responses = {
 @router.get(
     "/sends",
     openapi_extra=_SENDS_DOC,
-    responses={200: answer(SendPage, SEND_PAGE_EXAMPLE, "one page of sends"), **_BAD_FILTER},
+    responses={200: answer(SendsPage, SEND_PAGE_EXAMPLE, "one page of sends"), **_BAD_FILTER},
 )
 async def sends(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Accepted sends, newest first; page on with `cursor=<nextCursor>`."""
-    query = _query(request)
+    query = _query(request, SEND_FILTERS, PAGE_PARAMS)
     return await _page_of(runtime, query, list_sends, _send_filters(query))
 
 
 @router.delete("/sends", openapi_extra=_SCOPE_DOC, responses=_DELETED)
 async def delete_sends(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Clear every send and delivery, or with `apiUser` only that user's (the journal stays;
-    see DELETE /_emulator/requests)."""
+    see DELETE /_emulator/requests). No other filter: `?trackingId=` must not read as
+    "delete only that one"."""
     api_user = _scope(request)
     removed = await runtime.writer.run(lambda c: clear_sends(c, api_user))
     return JsonResponse({"deleted": removed})
@@ -173,7 +179,7 @@ async def delete_sends(request: Request, runtime: RuntimeDep) -> JsonResponse:
 @router.get("/sends/wait", openapi_extra=_WAIT_DOC, responses=_WAIT_ANSWERS)
 async def wait(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Answer once `count` matching sends are Completed (or in the status asked); else 408."""
-    query = _query(request)
+    query = _query(request, SEND_FILTERS, WAIT_PARAMS)
     filters = _send_filters(query)
     waiting = validate(Waiting, query)
     answer = await wait_for_sends(runtime, filters, waiting.count, waiting.timeout)
@@ -203,13 +209,13 @@ async def send(key: SendKey, request: Request, runtime: RuntimeDep) -> JsonRespo
     "/requests",
     openapi_extra=_REQUESTS_DOC,
     responses={
-        200: answer(RequestPage, REQUEST_PAGE_EXAMPLE, "one page of the journal"),
+        200: answer(RequestsPage, REQUEST_PAGE_EXAMPLE, "one page of the journal"),
         **error(400, "status: must be an HTTP status such as 429 or 4xx: 'x'", "a bad filter"),
     },
 )
 async def requests(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Every /rest request, refused ones included, newest first."""
-    query = _query(request)
+    query = _query(request, REQUEST_FILTERS, PAGE_PARAMS)
     given = validate(RequestQuery, query).model_dump(exclude_none=True)
     return await _page_of(runtime, query, list_requests, RequestFilters.from_query(given))
 
@@ -235,6 +241,6 @@ async def delete_requests(request: Request, runtime: RuntimeDep) -> JsonResponse
 )
 async def export(request: Request, runtime: RuntimeDep) -> NdjsonResponse:
     """Matching sends with their deliveries as NDJSON, oldest first, streamed page by page."""
-    filters = _send_filters(_query(request))
+    filters = _send_filters(_query(request, SEND_FILTERS))
     await runtime.writer.barrier()
     return NdjsonResponse(export_sends(runtime.engine, filters))

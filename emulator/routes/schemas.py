@@ -2,18 +2,8 @@
 
 from typing import Any
 
+from emulator.client.shapes import ExportedSend, RequestsPage, SendDetail, SendsPage
 from emulator.openapi import Shape, checked
-from emulator.shapes import ExportedSend, RequestItem, SendDetail, SendItem
-
-
-class SendPage(Shape):
-    items: list[SendItem]
-    nextCursor: str | None  # pass as `cursor` for the next page; null on the last
-
-
-class RequestPage(Shape):
-    items: list[RequestItem]
-    nextCursor: str | None
 
 
 class Deleted(Shape):
@@ -39,6 +29,11 @@ SEND_EXAMPLE: dict[str, Any] = {
     },
     "content": {
         "content": {"title": "Merhaba {%= $Contact.first_name %}", "message": "Order shipped"}
+    },
+    "notification": {
+        "language": None,
+        "title": "Merhaba {%= $Contact.first_name %}",
+        "message": "Order shipped",
     },
     "applicationIds": ["3f1c2a9e-7b4d-4e21-9a0b-5d6e7f809a1b"],
     "allApplications": False,
@@ -105,5 +100,5 @@ SEND_DETAIL_EXAMPLE = checked(
     SendDetail, {**SEND_EXAMPLE, "deliveries": [DELIVERY_EXAMPLE], "others": []}
 )
 EXPORTED_EXAMPLE = checked(ExportedSend, {**SEND_EXAMPLE, "deliveries": [DELIVERY_EXAMPLE]})
-SEND_PAGE_EXAMPLE = checked(SendPage, {"items": [SEND_EXAMPLE], "nextCursor": None})
-REQUEST_PAGE_EXAMPLE = checked(RequestPage, {"items": [REQUEST_EXAMPLE], "nextCursor": "41"})
+SEND_PAGE_EXAMPLE = checked(SendsPage, {"items": [SEND_EXAMPLE], "nextCursor": None})
+REQUEST_PAGE_EXAMPLE = checked(RequestsPage, {"items": [REQUEST_EXAMPLE], "nextCursor": "41"})

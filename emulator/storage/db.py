@@ -45,7 +45,15 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     # which is what a 200 promises. Group commit keeps that affordable.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA foreign_keys=ON")
+    # Foreign keys stay declared but unenforced: with them on, SQLite deletes a parent table
+    # row by row (checking children), and a reset of 10,000 sends with 70,000 deliveries
+    # took 616 ms instead of 40 ms. Nothing needs the check: every write goes through the one
+    # writer, and a fan-out's chunk is inserted in the same transaction that finds its send
+    # still there (storage/dispatch.insert_chunk), so no delivery outlives its send.
+    cursor.execute("PRAGMA foreign_keys=OFF")
+    # Debian's SQLite overwrites every freed page by default; nothing here is secret, and
+    # without it a reset frees a large table without rewriting each of its pages.
+    cursor.execute("PRAGMA secure_delete=OFF")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 

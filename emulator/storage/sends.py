@@ -1,5 +1,6 @@
 """Sends and their deliveries: filters, pages, detail, counts for waits, and the export."""
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -183,6 +184,25 @@ def _request_body(text: str) -> Any:
         return text
 
 
+def notification_of(content: Mapping[str, Any]) -> dict[str, Any]:
+    """The send's own text in one place: the inline content, or the default language's entry
+    (`language` says which), templates copied in, personalisation tags as written (each
+    delivery holds what its device was shown)."""
+    single = content.get("content")
+    if isinstance(single, dict):
+        return {"language": None, **single}
+    multi = content.get("multiLangContent")
+    if not isinstance(multi, dict):
+        return {"language": None}
+    entries = [e for e in multi.get("contents") or [] if isinstance(e, dict)]
+    default = str(multi.get("defaultLanguage") or "").lower()
+    chosen = next(
+        (e for e in entries if str(e.get("language") or "").lower() == default),
+        entries[0] if entries else {},
+    )
+    return {"language": None, **chosen}
+
+
 def send_item(row: RowMapping) -> dict[str, Any]:
     return {
         "id": row["id"],
@@ -198,6 +218,7 @@ def send_item(row: RowMapping) -> dict[str, Any]:
         "clientIp": row["client_ip"],
         "request": _request_body(row["request_body"]),
         "content": row["content"],
+        "notification": notification_of(row["content"]),
         "applicationIds": row["application_ids"],
         "allApplications": row["all_applications"],
         "segmentId": row["segment_id"],
@@ -295,6 +316,37 @@ def deliveries_of(connection: Connection, send_id: int) -> list[dict[str, Any]]:
     return [delivery_item(row) for row in rows]
 
 
+# The start of a tracking id, as the inbox shows it (8 characters), or any 4 or more.
+_SHORT_ID = re.compile(r"^[0-9a-f-]{4,35}$")
+_MAX_NAMED = 5
+
+
+def _sends_with_tracking_id(
+    connection: Connection, tracking_id: str, mine: ColumnElement[bool]
+) -> list[RowMapping]:
+    query = (
+        select(sends).where((sends.c.tracking_id == tracking_id) & mine).order_by(sends.c.id.desc())
+    )
+    return list(connection.execute(query).mappings().all())
+
+
+def _tracking_id_starting(connection: Connection, prefix: str, mine: ColumnElement[bool]) -> str:
+    """The one tracking id that starts with `prefix`; a 400 when several do ("" for none)."""
+    query = (
+        select(sends.c.tracking_id)
+        .where(sends.c.tracking_id.like(f"{prefix}%") & mine)
+        .distinct()
+        .limit(_MAX_NAMED + 1)
+    )
+    found = sorted(connection.execute(query).scalars())
+    if len(found) > 1:
+        named = ", ".join(found[:_MAX_NAMED]) + (", ..." if len(found) > _MAX_NAMED else "")
+        raise BadRequest(
+            [f"trackingId: {prefix!r} starts more than one tracking id ({named}); give more of it"]
+        )
+    return found[0] if found else ""
+
+
 def send_detail(
     connection: Connection, key: str, api_user: str | None = None
 ) -> dict[str, Any] | None:
@@ -302,23 +354,21 @@ def send_detail(
     with `api_user`, only that API user's sends count.
 
     A tracking id may be reused by the caller; the other sends that carry it are listed by
-    transaction id, which is unique per send and also accepted here.
+    transaction id, which is unique per send and also accepted here. So is the start of a
+    tracking id (4 or more characters, as the inbox shows 8) that only one tracking id has.
     """
     key = key.lower()
-    mine = sends.c.api_user == api_user if api_user is not None else and_(True)
-    rows = (
-        connection.execute(
-            select(sends).where((sends.c.tracking_id == key) & mine).order_by(sends.c.id.desc())
-        )
-        .mappings()
-        .all()
-    )
+    mine: ColumnElement[bool] = sends.c.api_user == api_user if api_user is not None else and_(True)
+    rows = _sends_with_tracking_id(connection, key, mine)
+    if not rows and _SHORT_ID.match(key):
+        starting = _tracking_id_starting(connection, key, mine)
+        rows = _sends_with_tracking_id(connection, starting, mine)
     if not rows:
         # Transaction ids repeat only when a seeded run reuses a kept database: newest first.
         by_transaction = (
             select(sends).where((sends.c.transaction_id == key) & mine).order_by(sends.c.id.desc())
         )
-        rows = connection.execute(by_transaction).mappings().all()
+        rows = list(connection.execute(by_transaction).mappings().all())
     if not rows:
         return None
     newest, others = rows[0], rows[1:]

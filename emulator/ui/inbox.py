@@ -5,7 +5,7 @@ from typing import Any
 
 from emulator.push.fixtures import FixtureSet
 from emulator.storage.paging import Page
-from emulator.storage.sends import SEND_KINDS, SEND_STATUSES
+from emulator.storage.sends import SEND_KINDS, SEND_STATUSES, notification_of
 from emulator.ui.html import Html, escape, join, render
 from emulator.ui.layout import FRAGMENTS, UI, empty, option, status_badge, when, with_query
 
@@ -34,19 +34,8 @@ class InboxQuery:
 
 def send_title(content: dict[str, Any]) -> tuple[str, str]:
     """(title, message) as sent: the inline content, or the default language's entry."""
-    single = content.get("content")
-    if isinstance(single, dict):
-        return str(single.get("title") or ""), str(single.get("message") or "")
-    multi = content.get("multiLangContent")
-    if isinstance(multi, dict):
-        entries = [e for e in multi.get("contents") or [] if isinstance(e, dict)]
-        default = str(multi.get("defaultLanguage") or "").lower()
-        chosen = next(
-            (e for e in entries if str(e.get("language") or "").lower() == default),
-            entries[0] if entries else {},
-        )
-        return str(chosen.get("title") or ""), str(chosen.get("message") or "")
-    return "", ""
+    shown = notification_of(content)
+    return str(shown.get("title") or ""), str(shown.get("message") or "")
 
 
 def audience(send: dict[str, Any], fixtures: FixtureSet) -> str:

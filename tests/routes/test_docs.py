@@ -181,6 +181,10 @@ def test_every_answer_of_a_session_matches_the_document(
     call("PUT", "/faults", 200, json=rules)
     call("GET", "/faults", 200)
     call("PUT", "/faults", 400, json=[{"action": {"type": "explode"}}])
+    added = call("POST", "/faults", 200, json=rules[0]).json()
+    call("POST", "/faults", 400, json={"action": {"type": "explode"}})
+    call("DELETE", f"/faults/{added['id']}", 200)
+    call("DELETE", f"/faults/{added['id']}", 404)
     call("DELETE", "/faults", 200)
     limits = call("GET", "/rate-limits", 200).json()
     call("PUT", "/rate-limits", 200, json=limits)
@@ -203,6 +207,8 @@ def test_every_answer_of_a_session_matches_the_document(
     call("DELETE", "/requests", 200)
     call("DELETE", "/sends", 200)
     call("POST", "/reset", 200)
+    call("POST", "/reset", 200, json={"keepTokens": True})
+    call("POST", "/reset", 400, json={"keepTokens": "yes"})
     every = {f"{method} {path}" for path, method, _ in operations(document)}
     assert every - seen == set(), "add a call for these operations"
 

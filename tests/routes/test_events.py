@@ -118,3 +118,19 @@ def test_open_streams_end_cleanly_when_the_real_server_stops() -> None:
             "apiUser": "demo-user",
         },
     ) in received
+
+
+@pytest.mark.parametrize(
+    ("params", "problem"),
+    [
+        ({"kinds": "send,sends"}, "kinds: unknown kind 'sends'; did you mean 'send'? Known: "),
+        ({"kind": "send"}, "unknown filter 'kind'; did you mean 'kinds'? Known: kinds"),
+    ],
+)
+def test_an_unknown_kind_or_parameter_is_a_400_not_a_quiet_stream(
+    client: TestClient, params: dict[str, str], problem: str
+) -> None:
+    response = client.get("/_emulator/events", params=params)
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error.startswith(problem)

@@ -103,6 +103,10 @@ export class EmulatorClient {
       list: () => this.#call("GET", "/faults"),
       /** Replace every rule (an array); counters start again. */
       set: (rules) => this.#call("PUT", "/faults", rules),
+      /** Add one rule after those in force, which keep their counters. */
+      add: (rule) => this.#call("POST", "/faults", rule),
+      /** Remove one rule by its id; resolves with those left. */
+      remove: (id) => this.#call("DELETE", `/faults/${encodeURIComponent(id)}`),
       clear: () => this.#call("DELETE", "/faults"),
     };
     this.rateLimits = {
@@ -236,8 +240,8 @@ export class EmulatorClient {
   // Control
 
   /** Clear sends, deliveries and the journal; reset clock, ids, tokens, buckets; reload fixtures. */
-  async reset() {
-    await this.#call("POST", "/reset");
+  async reset({ keepTokens = false } = {}) {
+    await this.#call("POST", "/reset", { keepTokens });
   }
 
   async fixtures() {

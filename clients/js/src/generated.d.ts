@@ -90,7 +90,7 @@ export interface DeliveryEvent {
   apiUser: string;
 }
 
-/** What one device was sent: the rendered text in its language, and what it did with it. */
+/** One device's push, with the text it was shown (personalised, in its language). */
 export interface DeliveryItem {
   id: number;
   token: string;
@@ -123,7 +123,7 @@ export interface Device {
   status?: "active" | "unregistered";
 }
 
-export interface EngagedDelivery {
+export interface Engagement {
   id: number;
   token: string;
   applicationId: string;
@@ -155,7 +155,6 @@ export interface ErrorBody {
 /** One line of the NDJSON export. */
 export interface ExportedSend {
   id: number;
-  kind: "instant" | "transactional";
   trackingId: string;
   transactionId: string;
   status: "Queued" | "Scheduled" | "Sending" | "Completed";
@@ -167,6 +166,7 @@ export interface ExportedSend {
   clientIp: string;
   request: unknown;
   content: Record<string, unknown>;
+  notification: Notification;
   applicationIds: string[];
   allApplications: boolean;
   segmentId: string | null;
@@ -176,6 +176,7 @@ export interface ExportedSend {
   warnings: string[];
   response: Record<string, unknown>;
   deliveryCount: number;
+  kind: "instant" | "transactional";
   contactKey: string | null;
   traceId: string | null;
   tags: string[];
@@ -217,6 +218,7 @@ export interface FaultRule {
 
 /** A rule in force: as given (defaults left out), how often it fired, what is left. */
 export interface FaultStatus {
+  id: number;
   rule: FaultRule;
   fired: number;
   remaining: number | null;
@@ -276,6 +278,16 @@ export interface NewApiUser {
   allowedIps?: string[] | null;
   rateLimit?: RateLimitFixture | null;
   transactionalRateLimit?: RateLimitFixture | null;
+}
+
+/** A send's own text: the inline content or the default language's entry, as sent. */
+export interface Notification {
+  language?: string | null;
+  title?: string;
+  message?: string;
+  targetUrl?: string;
+  mediaUrl?: string;
+  subTitle?: string;
 }
 
 /** An older send that reused the tracking id. */
@@ -338,16 +350,21 @@ export interface RequestItem {
   repeatOf: string | null;
 }
 
-export interface RequestPage {
+export interface RequestsPage {
   items: RequestItem[];
   nextCursor: string | null;
 }
 
 export interface ResetDone {
   reset: true;
+  keptTokens: boolean;
 }
 
 export type ResetEvent = Record<string, never>;
+
+export interface ResetOptions {
+  keepTokens?: boolean;
+}
 
 export interface SeedSetting {
   seed: number | null;
@@ -362,7 +379,6 @@ export interface Segment {
 
 export interface SendDetail {
   id: number;
-  kind: "instant" | "transactional";
   trackingId: string;
   transactionId: string;
   status: "Queued" | "Scheduled" | "Sending" | "Completed";
@@ -374,6 +390,7 @@ export interface SendDetail {
   clientIp: string;
   request: unknown;
   content: Record<string, unknown>;
+  notification: Notification;
   applicationIds: string[];
   allApplications: boolean;
   segmentId: string | null;
@@ -383,6 +400,7 @@ export interface SendDetail {
   warnings: string[];
   response: Record<string, unknown>;
   deliveryCount: number;
+  kind: "instant" | "transactional";
   contactKey: string | null;
   traceId: string | null;
   tags: string[];
@@ -406,7 +424,6 @@ export interface SendEvent {
 /** A stored send, as GET /_emulator/sends lists it. */
 export interface SendItem {
   id: number;
-  kind: "instant" | "transactional";
   trackingId: string;
   transactionId: string;
   status: "Queued" | "Scheduled" | "Sending" | "Completed";
@@ -418,6 +435,7 @@ export interface SendItem {
   clientIp: string;
   request: unknown;
   content: Record<string, unknown>;
+  notification: Notification;
   applicationIds: string[];
   allApplications: boolean;
   segmentId: string | null;
@@ -427,6 +445,7 @@ export interface SendItem {
   warnings: string[];
   response: Record<string, unknown>;
   deliveryCount: number;
+  kind: "instant" | "transactional";
   contactKey: string | null;
   traceId: string | null;
   tags: string[];
@@ -437,7 +456,7 @@ export interface SendItem {
   fallbackChannel: Record<string, unknown> | null;
 }
 
-export interface SendPage {
+export interface SendsPage {
   items: SendItem[];
   nextCursor: string | null;
 }

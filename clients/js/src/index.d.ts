@@ -4,7 +4,7 @@ import type {
   ClockSetting,
   ClockState,
   EmulatorEvent,
-  EngagedDelivery,
+  Engagement,
   EventKind,
   ExportedSend,
   FaultRule,
@@ -13,12 +13,12 @@ import type {
   RateLimits,
   RateLimitsState,
   RequestItem,
-  RequestPage,
+  RequestsPage,
   RequestsQuery,
   SeedSetting,
   SendDetail,
   SendItem,
-  SendPage,
+  SendsPage,
   SendsQuery,
   WaitFailed,
   WaitQuery,
@@ -83,7 +83,7 @@ export declare class EmulatorClient {
   readonly restUrl: string;
   constructor(options?: ClientOptions);
 
-  sendsPage(filters?: SendsQuery): Promise<SendPage>;
+  sendsPage(filters?: SendsQuery): Promise<SendsPage>;
   sends(filters?: SendsQuery): Promise<SendItem[]>;
   iterateSends(filters?: SendsQuery): AsyncGenerator<SendItem, void, undefined>;
   send(trackingId: string): Promise<SendDetail>;
@@ -92,21 +92,26 @@ export declare class EmulatorClient {
   clearSends(): Promise<number>;
   export(filters?: ExportQuery): AsyncGenerator<ExportedSend, void, undefined>;
 
-  requestsPage(filters?: RequestsQuery): Promise<RequestPage>;
+  requestsPage(filters?: RequestsQuery): Promise<RequestsPage>;
   requests(filters?: RequestsQuery): Promise<RequestItem[]>;
   clearRequests(): Promise<number>;
 
   events(options?: EventsOptions): EventStream;
 
-  reset(): Promise<void>;
+  /** `keepTokens: true` leaves access tokens from /rest/login valid. */
+  reset(options?: { keepTokens?: boolean }): Promise<void>;
   fixtures(): Promise<Fixtures>;
   loadFixtures(data: Partial<Fixtures>): Promise<Fixtures>;
-  open(deliveryId: number): Promise<EngagedDelivery>;
-  click(deliveryId: number): Promise<EngagedDelivery>;
+  open(deliveryId: number): Promise<Engagement>;
+  click(deliveryId: number): Promise<Engagement>;
 
   readonly faults: {
     list(): Promise<FaultStatus[]>;
     set(rules: FaultRule[]): Promise<FaultStatus[]>;
+    /** Add one rule after those in force (which keep their counters). */
+    add(rule: FaultRule): Promise<FaultStatus>;
+    /** Remove one rule by its id; resolves with those left. */
+    remove(id: number): Promise<FaultStatus[]>;
     clear(): Promise<FaultStatus[]>;
   };
   readonly rateLimits: {
@@ -131,6 +136,7 @@ export interface Settings {
   strict?: boolean;
   tokenTtl?: number;
   traceTtl?: string | number;
+  readyFile?: string;
   rateCapacity?: number;
   rateRefill?: number;
   maxBodyBytes?: number;

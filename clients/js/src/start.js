@@ -24,6 +24,7 @@ export const SETTINGS = Object.freeze([
   "adminToken",
   "seed",
   "faults",
+  "readyFile",
 ]);
 
 const START_TIMEOUT_MS = 30_000;

@@ -200,6 +200,10 @@ describe("control", () => {
     const [status] = await client.faults.list();
     assert.equal(status.fired, 1);
     assert.equal(status.active, false);
+    const added = await client.faults.add({ action: { type: "status", status: 502 }, trigger: { times: 1 } });
+    assert.equal((await sendPush(emulator)).status, 502);
+    assert.equal((await client.faults.remove(added.id)).length, 1);
+    await assert.rejects(client.faults.remove(added.id), (error) => error.status === 404);
     assert.deepEqual(await client.faults.clear(), []);
     await assert.rejects(client.faults.set([{ action: { type: "explode" } }]), /HTTP 400/);
   });

@@ -1,5 +1,7 @@
-"""The JSON the /_emulator API answers with, typed once: the client's types and the schemas."""
+"""What the client returns: the /_emulator API's JSON shapes, typed; the routes document
+their answers with these too (routes/schemas.py), so the two cannot drift."""
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, WithJsonSchema, with_config
@@ -12,12 +14,22 @@ SendStatus = Literal["Queued", "Scheduled", "Sending", "Completed"]
 _EXACT = ConfigDict(extra="forbid")
 
 
+class Notification(TypedDict, total=False):
+    """A send's own text: the inline content or the default language's entry, as sent."""
+
+    language: str | None  # which entry of multiLangContent; None for a single content
+    title: str
+    message: str
+    targetUrl: str
+    mediaUrl: str
+    subTitle: str
+
+
 @with_config(_EXACT)
 class SendItem(TypedDict):
     """A stored send, as GET /_emulator/sends lists it."""
 
     id: int
-    kind: Literal["instant", "transactional"]
     trackingId: str
     transactionId: str
     status: SendStatus
@@ -27,8 +39,9 @@ class SendItem(TypedDict):
     completedAt: Time | None
     apiUser: str
     clientIp: str
-    request: Any  # the body as received (text when it was not JSON)
-    content: dict[str, Any]  # the resolved content: templates copied in
+    request: Any  # the body as received
+    content: dict[str, Any]  # {"content": ...} or {"multiLangContent": ...}, templates copied in
+    notification: Notification
     applicationIds: list[str]
     allApplications: bool
     segmentId: str | None
@@ -36,8 +49,9 @@ class SendItem(TypedDict):
     templateIds: list[str]
     useOnlyEngagedTokens: bool
     warnings: list[str]
-    response: dict[str, Any]  # the answer the caller got
+    response: dict[str, Any]
     deliveryCount: int
+    kind: Literal["instant", "transactional"]
     # SendTransactionalPush's own (null or empty on an instant send):
     contactKey: str | None
     traceId: str | None
@@ -51,7 +65,7 @@ class SendItem(TypedDict):
 
 @with_config(_EXACT)
 class DeliveryItem(TypedDict):
-    """What one device was sent: the rendered text in its language, and what it did with it."""
+    """One device's push, with the text it was shown (personalised, in its language)."""
 
     id: int
     token: str
@@ -71,6 +85,11 @@ class DeliveryItem(TypedDict):
     createdAt: Time
     openedAt: Time | None
     clickedAt: Time | None
+
+
+@with_config(_EXACT)
+class Engagement(DeliveryItem):
+    deviceEngaged: bool  # whether a loaded device was marked engaged
 
 
 @with_config(_EXACT)
@@ -96,8 +115,9 @@ class ExportedSend(SendItem):
 
 
 @with_config(_EXACT)
-class EngagedDelivery(DeliveryItem):
-    deviceEngaged: bool  # false when the device is no longer in the fixtures
+class SendsPage(TypedDict):
+    items: list[SendItem]
+    nextCursor: str | None
 
 
 @with_config(_EXACT)
@@ -109,7 +129,7 @@ class RequestItem(TypedDict):
     method: str
     path: str
     query: str
-    status: int  # 0: the connection was dropped by a fault rule
+    status: int
     apiUser: str | None
     clientIp: str
     latencyMs: float
@@ -118,5 +138,53 @@ class RequestItem(TypedDict):
     bodyTruncated: bool
     error: str | None
     trackingId: str | None
-    fault: str | None  # the fault rule that fired
+    fault: str | None
     repeatOf: str | None  # a repeated traceId: the transactionId answered again
+
+
+@with_config(_EXACT)
+class RequestsPage(TypedDict):
+    items: list[RequestItem]
+    nextCursor: str | None
+
+
+class FaultState(TypedDict):
+    id: int  # for client.faults.remove(id)
+    rule: dict[str, Any]
+    fired: int
+    remaining: int | None
+    expiresAt: str | None
+    active: bool
+
+
+class Bucket(TypedDict):
+    capacity: int
+    refillPerSecond: float
+
+
+class RateLimits(TypedDict):
+    default: Bucket
+    users: dict[str, Bucket]
+
+
+class ClockState(TypedDict):
+    mode: Literal["real", "frozen", "offset"]
+    now: str
+    offsetSeconds: float
+
+
+class Fixtures(TypedDict, total=False):
+    api_users: list[dict[str, Any]]
+    applications: list[dict[str, Any]]
+    templates: list[dict[str, Any]]
+    tables: list[dict[str, Any]]
+    segments: list[dict[str, Any]]
+    devices: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Event:
+    """One Server-Sent Event of /_emulator/events: its kind and JSON data."""
+
+    kind: str
+    data: dict[str, Any]

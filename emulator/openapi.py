@@ -1,5 +1,7 @@
-"""OpenAPI building blocks both documents share: model schemas, checked examples, the envelope."""
+"""OpenAPI building blocks both documents share: model schemas, examples, the envelope."""
 
+import types
+import typing
 from typing import Any, Literal
 
 import orjson
@@ -17,9 +19,10 @@ Responses = dict[int | str, dict[str, Any]]
 
 
 class Shape(BaseModel):
-    """A documented answer: nothing it leaves out may appear, so its examples are exact."""
+    """A documented answer: nothing it leaves out may appear, so its examples are exact.
+    Built when a document first needs it, not at import."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class ErrorBody(Shape):
@@ -50,38 +53,45 @@ def _keep_nulls(value: Any) -> Any:
     return _swap(value, None, _NULL)
 
 
+# Every model and TypedDict the routes name, by name. Their schemas are generated when a
+# document is first built (`finish`), not at import: serving starts without paying for docs.
+_NAMED: dict[str, tuple[Any, SchemaMode]] = {}
+
+
+def _is_named(kind: Any) -> bool:
+    return is_typeddict(kind) or (isinstance(kind, type) and issubclass(kind, BaseModel))
+
+
 def schema_of(kind: Any, mode: SchemaMode = "serialization") -> dict[str, Any]:
-    """The JSON schema of a model or type. Models become `$ref`s; the schemas they name ride
-    along in `$defs`, which `finish` moves into the document's components."""
-    schema = TypeAdapter(kind).json_schema(ref_template=REF, mode=mode)
-    defs: dict[str, Any] = schema.pop("$defs", {})
-    named = is_typeddict(kind) or (isinstance(kind, type) and issubclass(kind, BaseModel))
-    if named and "$ref" not in schema:
-        defs[kind.__name__] = schema
-        schema = {"$ref": REF.format(model=kind.__name__)}
-    return {**schema, "$defs": defs} if defs else schema
-
-
-def checked(kind: Any, example: Any) -> Any:
-    """`example`, once it has passed the model it illustrates (as JSON, as a client sends it):
-    an example that drifts from its model fails at import, not in a user's generated client."""
-    TypeAdapter(kind).validate_json(orjson.dumps(example))
-    return example
+    """The JSON schema of a type; a model or TypedDict is a `$ref` that `finish` fills in."""
+    origin = typing.get_origin(kind)
+    if kind is None or kind is type(None):
+        return {"type": "null"}
+    if origin in (typing.Union, types.UnionType):
+        return {"anyOf": [schema_of(part, mode) for part in typing.get_args(kind)]}
+    if origin is list:
+        return {"type": "array", "items": schema_of(typing.get_args(kind)[0], mode)}
+    if _is_named(kind):
+        known, _mode = _NAMED.setdefault(kind.__name__, (kind, mode))
+        if known is not kind:
+            raise ValueError(f"two different types are both named {kind.__name__!r}")
+        return {"$ref": REF.format(model=kind.__name__)}
+    return TypeAdapter(kind).json_schema(ref_template=REF, mode=mode)
 
 
 def answer(kind: Any, example: Any, description: str) -> dict[str, Any]:
-    """One documented JSON response: its schema and a checked example."""
-    example = _keep_nulls(checked(kind, example))
+    """One documented JSON response: its schema and an example (tests/routes/test_docs.py
+    checks every example against its schema)."""
     return {
         "description": description,
-        "content": {JSON: {"schema": schema_of(kind), "example": example}},
+        "content": {JSON: {"schema": schema_of(kind), "example": _keep_nulls(example)}},
     }
 
 
 def ndjson_answer(kind: Any, examples: list[Any], description: str) -> dict[str, Any]:
     """A streamed response of one JSON value per line; each line is described by
     `itemSchema`, as OpenAPI 3.2 describes sequential media types."""
-    lines = "".join(orjson.dumps(checked(kind, example)).decode() + "\n" for example in examples)
+    lines = "".join(orjson.dumps(example).decode() + "\n" for example in examples)
     return {
         "description": description,
         "content": {
@@ -107,7 +117,7 @@ def json_body(
         "content": {
             JSON: {
                 "schema": schema_of(kind, "validation"),
-                "example": _keep_nulls(checked(kind, example)),
+                "example": _keep_nulls(example),
             }
         },
     }
@@ -116,23 +126,28 @@ def json_body(
     return {"requestBody": body}
 
 
-def _hoist(node: Any, found: dict[str, Any]) -> None:
+def _refs(node: Any, found: set[str]) -> None:
     if isinstance(node, dict):
-        for name, schema in node.pop("$defs", {}).items():
-            _hoist(schema, found)
-            if name in found and found[name] != schema:
-                raise ValueError(f"two different schemas are both named {name!r}")
-            found[name] = schema
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(REF.format(model="")):
+            found.add(ref.rsplit("/", 1)[1])
         for value in node.values():
-            _hoist(value, found)
+            _refs(value, found)
     elif isinstance(node, list):
         for value in node:
-            _hoist(value, found)
+            _refs(value, found)
+
+
+def _add(schemas: dict[str, Any], name: str, schema: dict[str, Any]) -> None:
+    if name in schemas and schemas[name] != schema:
+        raise ValueError(f"two different schemas are both named {name!r}")
+    schemas[name] = schema
 
 
 def finish(document: dict[str, Any]) -> dict[str, Any]:
-    """Move every `$defs` into components, and drop FastAPI's 422s: this app answers a bad
-    parameter with a 400 in the envelope (each route documents it), never a 422."""
+    """Generate the schema of every model the document names into its components, and drop
+    FastAPI's 422s: this app answers a bad parameter with a 400 in the envelope (each route
+    documents it), never a 422."""
     document = _swap(document, _NULL, None)
     schemas: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
     for operations in document.get("paths", {}).values():
@@ -140,10 +155,12 @@ def finish(document: dict[str, Any]) -> dict[str, Any]:
             operation.get("responses", {}).pop("422", None)
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
-    found: dict[str, Any] = {}
-    _hoist(document, found)
-    for name, schema in found.items():
-        if name in schemas and schemas[name] != schema:
-            raise ValueError(f"two different schemas are both named {name!r}")
-        schemas[name] = schema
+    named: set[str] = set()
+    _refs(document, named)
+    for name in sorted(named & set(_NAMED)):
+        kind, mode = _NAMED[name]
+        schema = TypeAdapter(kind).json_schema(ref_template=REF, mode=mode)
+        for nested, nested_schema in schema.pop("$defs", {}).items():
+            _add(schemas, nested, nested_schema)
+        _add(schemas, name, schema)
     return document

@@ -18,7 +18,6 @@ import orjson
 from emulator import REST_PREFIX
 from emulator.cli.serve import add_settings_flags, settings_from
 from emulator.client import EmulatorClient, EmulatorError, WaitTimeout
-from emulator.serving import free_port, serve_process
 from emulator.settings import Settings
 
 # Exit statuses of run itself, as `docker run` and shells spell them: the emulator did not
@@ -142,6 +141,9 @@ def _save(args: argparse.Namespace, url: str, admin_token: str | None) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, as in `serve`: the other commands and `--help` need none of the server.
+    from emulator.serving import free_port, serve_process
+
     argv = list(args.command)
     if argv[:1] == ["--"]:
         argv = argv[1:]

@@ -21,8 +21,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy emulator tests bench
 
+# Two workers, each file on one of them (its module fixtures started once).
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 BENCH_STAMP := $(VENV)/.bench-stamp
 

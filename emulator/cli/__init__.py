@@ -10,6 +10,7 @@ from emulator.cli.run import add_run_command
 from emulator.cli.send import add_send_command
 from emulator.cli.serve import add_serve_commands
 from emulator.cli.tail import add_tail_command
+from emulator.cli.users import add_users_command
 from emulator.cli.wait import add_wait_command
 
 
@@ -27,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_wait_command(commands)
     add_behaviour_commands(commands)
     add_tail_command(commands)
+    add_users_command(commands)
     return parser
 
 

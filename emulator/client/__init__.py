@@ -3,6 +3,7 @@
 from emulator.client.core import EmulatorClient
 from emulator.client.errors import EmulatorError, WaitTimeout
 from emulator.client.shapes import (
+    ApiUserItem,
     Bucket,
     ClockState,
     DeliveryItem,
@@ -11,6 +12,7 @@ from emulator.client.shapes import (
     ExportedSend,
     FaultState,
     Fixtures,
+    NewApiUser,
     Notification,
     OtherSend,
     RateLimits,
@@ -24,6 +26,7 @@ from emulator.urls import DEFAULT_URL, default_url
 
 __all__ = [
     "DEFAULT_URL",
+    "ApiUserItem",
     "Bucket",
     "ClockState",
     "DeliveryItem",
@@ -34,6 +37,7 @@ __all__ = [
     "ExportedSend",
     "FaultState",
     "Fixtures",
+    "NewApiUser",
     "Notification",
     "OtherSend",
     "RateLimits",

@@ -173,6 +173,27 @@ class ClockState(TypedDict):
     offsetSeconds: float
 
 
+class NewApiUser(TypedDict):
+    """A user as POST /_emulator/api-users made it: the only time its secrets are shown."""
+
+    userkey: str
+    password: str
+    permissions: list[str]
+    tokens: list[str]
+
+
+class ApiUserItem(TypedDict):
+    """A user as GET /_emulator/api-users lists it: no password, tokens masked."""
+
+    userkey: str
+    source: str  # "fixtures" or "runtime"
+    permissions: list[str]
+    tokens: list[str]
+    allowedIps: list[str] | None
+    rateLimit: dict[str, Any] | None
+    transactionalRateLimit: dict[str, Any] | None
+
+
 class Fixtures(TypedDict, total=False):
     api_users: list[dict[str, Any]]
     applications: list[dict[str, Any]]

@@ -59,6 +59,7 @@ class SendItem(TypedDict):
     language: str | None
     inboxParams: dict[str, Any] | None
     fallbackChannel: dict[str, Any] | None
+    readAt: str | None  # when it was opened in the web inbox (or marked read)
 
 
 class DeliveryItem(TypedDict):
@@ -67,7 +68,8 @@ class DeliveryItem(TypedDict):
     applicationId: str
     platform: str
     contactKey: str | None
-    language: str | None
+    language: str | None  # the content's entry it got (None for single content)
+    deviceLanguage: str | None  # the language the device has
     deviceType: str | None
     browser: str | None
     title: str | None
@@ -293,3 +295,8 @@ class EmulatorClient:
 
     def click(self, delivery_id: int) -> DeliveryItem:
         return cast(DeliveryItem, self._call("POST", f"/deliveries/{delivery_id}/click"))
+
+    def dispatch_now(self, tracking_id: str) -> dict[str, Any]:
+        """Fan a Scheduled send out now, without moving the clock (EmulatorError 409 if it is
+        not Scheduled); wait for it with wait_for_sends(tracking_id=...)."""
+        return cast(dict[str, Any], self._call("POST", f"/sends/{tracking_id}/dispatch"))

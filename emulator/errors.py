@@ -82,6 +82,12 @@ class NotFound(ApiError):
     message = "Not found."
 
 
+class Conflict(BadRequest):
+    """Well formed, but what it names is not in a state that allows it (the problems say why)."""
+
+    status = 409
+
+
 class TemplateNotFound(NotFound):
     message = TEMPLATE_NOT_FOUND
 

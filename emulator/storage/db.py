@@ -29,6 +29,10 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "CREATE INDEX ix_send_contact_key ON send (contact_key)",
         "CREATE INDEX ix_send_trace ON send (api_user, trace_id)",
     ),
+    (  # 2 -> 3: the web inbox's unread markers; the device's own language on each delivery
+        "ALTER TABLE send ADD COLUMN read_at DATETIME",
+        "ALTER TABLE delivery ADD COLUMN device_language VARCHAR",
+    ),
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION - 1, "every schema version needs its migration"
 

@@ -1,8 +1,9 @@
-// The web inbox's only script: live updates, filters, and the buttons. Served as a file
-// because the pages' Content-Security-Policy allows no inline script.
+// The web inbox's script: live updates, filters, keys, notifications and the buttons. Served
+// as a file because the pages' Content-Security-Policy allows no inline script.
 //
 // Every piece of recorded data arrives as HTML the server has already escaped; this script
-// never builds markup from data itself, it only swaps in those fragments.
+// never builds markup from data itself, it only swaps in those fragments. The one place it
+// shows recorded text on its own is a browser notification, which takes plain text.
 //
 // Admin token: when the emulator has one, the pages carry no data and this script fetches
 // it with `Authorization: Bearer <token>`. The token is read once from `?token=` (then
@@ -14,10 +15,34 @@
 (function () {
   const body = document.body;
   const TOKEN_KEY = "push-emulator-admin-token";
+  const THEME_KEY = "push-emulator-theme";
+  const NOTIFY_KEY = "push-emulator-notify";
+  const OS_KEY = "push-emulator-os";
   const live = document.getElementById("live");
   let refreshQueued = false;
   let refreshing = null;
   let ready = Promise.resolve();
+  // The live list of the inbox: the newest send the reader has been shown (`top`), and
+  // whether the next re-read may bring newer ones into the list or only count them.
+  let pointerOnList = false;
+  let showNew = false;
+
+  function stored(key) {
+    try {
+      return localStorage.getItem(key);
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function store(key, value) {
+    try {
+      if (value === null) localStorage.removeItem(key);
+      else localStorage.setItem(key, value);
+    } catch (error) {
+      // storage refused: the choice lasts for this page only
+    }
+  }
 
   function takeTokenFromUrl() {
     const url = new URL(window.location.href);
@@ -64,18 +89,33 @@
     live.textContent = text;
   }
 
-  function withPart(url, part) {
-    const u = new URL(url, window.location.origin);
-    u.searchParams.set("part", part);
+  function fragmentUrl(part, top) {
+    const u = new URL(body.dataset.fragment, window.location.origin);
+    if (part === "body") u.searchParams.set("part", "body");
+    if (top) u.searchParams.set("top", top);
     return u.pathname + u.search;
+  }
+
+  // The list keeps still while the reader is on it: pointer over it, a row chosen with the
+  // keyboard, scrolled down, or on an older page. Newer sends are then counted in a bar.
+  function readerIsOnList() {
+    return (
+      pointerOnList ||
+      document.querySelector("#list .selected") !== null ||
+      window.scrollY > 40 ||
+      new URL(body.dataset.fragment, window.location.origin).searchParams.has("cursor")
+    );
   }
 
   // Swap a fragment in. The list of the inbox and the journal is replaced on its own, so a
   // filter being typed into keeps its focus; a send's page is replaced whole.
   async function load(part) {
-    const target = part === "list" ? document.getElementById("list") || document.getElementById("content")
-                                   : document.getElementById("content");
-    const url = part === "body" ? withPart(body.dataset.fragment, "body") : body.dataset.fragment;
+    const list = document.getElementById("list");
+    const target = part === "list" && list ? list : document.getElementById("content");
+    const state = document.getElementById("list-state");
+    const keep = part === "list" && state && state.dataset.top && !showNew && readerIsOnList();
+    showNew = false;
+    const url = fragmentUrl(part, keep ? state.dataset.top : "");
     const response = await api(url, { headers: { Accept: "text/html" } }, true);
     if (response.status === 401) {
       target.innerHTML = '<p class="error-box">The admin token was not accepted.</p>';
@@ -84,14 +124,19 @@
     const html = await response.text();
     const before = knownIds(target);
     const openDetails = openDetailIds(target);
+    const selected = selectedId();
     target.innerHTML = html;
     markNew(target, before);
     reopen(target, openDetails);
+    reselect(selected);
+    applyOs(document);
+    showUnread();
     body.dataset.loaded = String(Number(body.dataset.loaded || "0") + 1);
+    if (body.dataset.page === "send") markRead();
   }
 
   function knownIds(root) {
-    return new Set(Array.from(root.querySelectorAll("tr[data-id]"), (row) => row.dataset.id));
+    return new Set(Array.from(root.querySelectorAll("[data-id]"), (row) => row.dataset.id));
   }
 
   // Rows that were not there before this re-read are highlighted for a moment.
@@ -115,6 +160,23 @@
     }
   }
 
+  // The unread count in the tab title, from the list's own state.
+  function showUnread() {
+    const state = document.getElementById("list-state");
+    const unread = state ? Number(state.dataset.unread || "0") : 0;
+    const title = (body.dataset.title || "Inbox") + " · push-emulator";
+    document.title = unread > 0 ? "(" + unread + ") " + title : title;
+  }
+
+  // Opening a send marks it read (the inbox's marker and count).
+  let markedRead = null;
+  function markRead() {
+    const heading = document.querySelector(".send-title");
+    if (!heading || markedRead === heading.dataset.key) return;
+    markedRead = heading.dataset.key;
+    api("/_emulator/sends/" + encodeURIComponent(heading.dataset.key) + "/read", { method: "POST" }, false).catch(() => {});
+  }
+
   // Many events in a burst (a fan-out, a load test) cause one re-read at a time, with a
   // short pause after each, so a load test with the page open costs the server a few page
   // renders a second rather than one per request.
@@ -136,6 +198,7 @@
   }
 
   function relevant(kind, data) {
+    if (!body.dataset.events.split(",").includes(kind)) return false;
     if (body.dataset.page !== "send") return true;
     const heading = document.querySelector(".send-title");
     if (!heading) return kind === "reset";
@@ -145,10 +208,60 @@
     return true;
   }
 
+  // -- browser notifications (opt-in) ----------------------------------------------------
+
+  const notifyButton = document.getElementById("notify");
+
+  function notifying() {
+    return stored(NOTIFY_KEY) === "on" && "Notification" in window && Notification.permission === "granted";
+  }
+
+  function showNotifyState() {
+    if (!notifyButton) return;
+    if (!("Notification" in window)) {
+      notifyButton.hidden = true;
+      return;
+    }
+    const on = notifying();
+    notifyButton.setAttribute("aria-pressed", on ? "true" : "false");
+    notifyButton.textContent = on ? "Notifying" : "Notify me";
+  }
+
+  // Asked for on a click only, never on load.
+  async function toggleNotify() {
+    if (!("Notification" in window)) return;
+    if (notifying()) {
+      store(NOTIFY_KEY, null);
+    } else {
+      const permission = Notification.permission === "granted" ? "granted" : await Notification.requestPermission();
+      if (permission === "granted") store(NOTIFY_KEY, "on");
+      else window.alert("The browser did not allow notifications (" + permission + ").");
+    }
+    showNotifyState();
+  }
+
+  // A send has been fanned out: say what its first device was shown, as text only.
+  function notify(data) {
+    if (!notifying() || data.status !== "Completed") return;
+    const title = data.title ? String(data.title) : "(no title)";
+    const message = data.message ? String(data.message) : data.title === null ? "Reached no device" : "";
+    try {
+      const shown = new Notification(title, { body: message, tag: "push-emulator-" + data.id });
+      shown.onclick = () => {
+        window.focus();
+        if (data.trackingId) window.location.href = "/_emulator/ui/sends/" + encodeURIComponent(data.trackingId);
+      };
+    } catch (error) {
+      // some browsers only notify from a service worker; the inbox still updates
+    }
+  }
+
+  // -- the event stream ------------------------------------------------------------------
+
   // Server-Sent Events over fetch(), parsed by hand: blocks separated by a blank line,
   // `event:` and `data:` fields, `:` comments (the server's "connected" and keep-alives).
   async function listen() {
-    const kinds = body.dataset.events;
+    const kinds = Array.from(new Set(body.dataset.events.split(",").concat(["send.status"]))).join(",");
     for (;;) {
       try {
         const response = await api("/_emulator/events?kinds=" + encodeURIComponent(kinds), {
@@ -201,6 +314,7 @@
     } catch (error) {
       return;
     }
+    if (kind === "send.status") notify(parsed);
     if (relevant(kind, parsed)) refresh();
   }
 
@@ -217,6 +331,7 @@
     history.replaceState(null, "", form.getAttribute("action") + (query ? "?" + query : ""));
     const fragment = new URL(body.dataset.fragment, window.location.origin);
     body.dataset.fragment = fragment.pathname + (query ? "?" + query : "");
+    showNew = true; // a new filter is a new list
     refresh();
   }
 
@@ -229,7 +344,7 @@
     const form = event.target.closest && event.target.closest("#filters");
     if (!form || event.target.tagName !== "INPUT") return;
     clearTimeout(typing);
-    typing = setTimeout(() => applyFilters(form), 200);
+    typing = setTimeout(() => applyFilters(form), 250);
   });
 
   document.addEventListener("submit", (event) => {
@@ -238,6 +353,134 @@
       applyFilters(event.target);
     }
   });
+
+  document.addEventListener("pointerover", (event) => {
+    pointerOnList = Boolean(event.target.closest && event.target.closest("#list"));
+  });
+  document.addEventListener("pointerleave", () => (pointerOnList = false));
+
+  // -- keys: j / k move, Enter opens, / searches, Esc goes back ----------------------------
+
+  function rows() {
+    return Array.from(document.querySelectorAll("#list tr[data-id], #list .feed-item"));
+  }
+
+  function selectedId() {
+    const row = document.querySelector("#list .selected");
+    return row ? row.dataset.id : null;
+  }
+
+  function reselect(id) {
+    if (id === null) return;
+    const row = rows().find((r) => r.dataset.id === id);
+    if (row) row.classList.add("selected");
+  }
+
+  function move(step) {
+    const all = rows();
+    if (all.length === 0) return;
+    const at = all.findIndex((r) => r.classList.contains("selected"));
+    const next = all[Math.min(all.length - 1, Math.max(0, at < 0 ? 0 : at + step))];
+    for (const row of all) row.classList.remove("selected");
+    next.classList.add("selected");
+    next.scrollIntoView({ block: "nearest" });
+  }
+
+  function openSelected() {
+    const row = document.querySelector("#list .selected");
+    if (!row) return false;
+    if (row.dataset.href) {
+      window.location.href = row.dataset.href;
+      return true;
+    }
+    const details = row.querySelector("details");
+    if (details) details.open = !details.open;
+    return true;
+  }
+
+  function goBack() {
+    const back = document.querySelector(".back a");
+    if (!back) return false;
+    const cameFromHere = document.referrer && new URL(document.referrer).origin === window.location.origin;
+    if (cameFromHere && history.length > 1) history.back();
+    else window.location.href = back.href;
+    return true;
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const typingInto = event.target.closest && event.target.closest("input, select, textarea");
+    if (event.key === "Escape") {
+      if (typingInto) {
+        event.target.blur();
+      } else if (document.querySelector("#list .selected")) {
+        for (const row of rows()) row.classList.remove("selected");
+      } else {
+        goBack();
+      }
+      return;
+    }
+    if (typingInto) return;
+    if (event.key === "j") {
+      move(1);
+      event.preventDefault();
+    } else if (event.key === "k") {
+      move(-1);
+      event.preventDefault();
+    } else if (event.key === "Enter") {
+      if (openSelected()) event.preventDefault();
+    } else if (event.key === "/") {
+      const search = document.querySelector("#filters input[name=q]");
+      if (search) {
+        search.focus();
+        search.select();
+        event.preventDefault();
+      }
+    }
+  });
+
+  // -- the colour scheme -----------------------------------------------------------------
+
+  const themeButton = document.getElementById("theme");
+  const THEMES = ["auto", "light", "dark"];
+
+  function showTheme() {
+    const theme = document.documentElement.dataset.theme || "auto";
+    if (themeButton) themeButton.textContent = "Theme: " + theme;
+  }
+
+  function nextTheme() {
+    const now = document.documentElement.dataset.theme || "auto";
+    const next = THEMES[(THEMES.indexOf(now) + 1) % THEMES.length];
+    if (next === "auto") {
+      delete document.documentElement.dataset.theme;
+      store(THEME_KEY, null);
+    } else {
+      document.documentElement.dataset.theme = next;
+      store(THEME_KEY, next);
+    }
+    showTheme();
+  }
+
+  // -- previews: the desktop OS of a Chromium browser, expanded or not ----------------------
+
+  function applyOs(root) {
+    const chosen = stored(OS_KEY);
+    for (const device of root.querySelectorAll(".os-chooser")) {
+      const frame = device.parentElement;
+      const variants = Array.from(frame.querySelectorAll(".os-variant"));
+      const key = variants.some((v) => v.dataset.os === chosen) ? chosen : variants[0].dataset.os;
+      for (const variant of variants) variant.hidden = variant.dataset.os !== key;
+      for (const button of device.querySelectorAll("button")) button.classList.toggle("current", button.dataset.os === key);
+    }
+  }
+
+  function expand(button) {
+    const preview = button.closest(".n");
+    const open = preview.classList.toggle("expanded");
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    button.textContent = open ? "Collapse" : "Expand";
+  }
 
   // -- buttons ---------------------------------------------------------------------------
 
@@ -266,10 +509,32 @@
       const source = document.getElementById(button.dataset.target);
       if (source) await copy(source.textContent, button);
       return;
+    } else if (action === "theme") {
+      nextTheme();
+      return;
+    } else if (action === "notify") {
+      await toggleNotify();
+      return;
+    } else if (action === "expand") {
+      expand(button);
+      return;
+    } else if (action === "os") {
+      store(OS_KEY, button.dataset.os);
+      applyOs(document);
+      return;
+    } else if (action === "show-new") {
+      showNew = true;
+      window.scrollTo(0, 0);
+      refresh();
+      return;
     } else if (action === "clear") {
       response = await api("/_emulator/sends", { method: "DELETE" }, true);
     } else if (action === "reset") {
       response = await api("/_emulator/reset", { method: "POST" }, true);
+    } else if (action === "read-all") {
+      response = await api("/_emulator/sends/read", { method: "POST" }, true);
+    } else if (action === "dispatch") {
+      response = await api("/_emulator/sends/" + encodeURIComponent(button.dataset.key) + "/dispatch", { method: "POST" }, true);
     } else if (action === "open" || action === "click") {
       const id = encodeURIComponent(button.dataset.delivery);
       response = await api("/_emulator/deliveries/" + id + "/" + action, { method: "POST" }, true);
@@ -279,6 +544,7 @@
     if (!response.ok) {
       window.alert("The emulator answered " + response.status + ": " + (await response.text()));
     }
+    showNew = true;
     refresh();
   }
 
@@ -293,11 +559,16 @@
   // -- start -----------------------------------------------------------------------------
 
   takeTokenFromUrl();
+  showTheme();
+  showNotifyState();
   if (body.dataset.auth === "required") {
     ready = load("body").catch(() => setLive("offline", "offline"));
   } else {
     const list = document.getElementById("list") || document.getElementById("content");
     list.dataset.seen = "1";
+    applyOs(document);
+    showUnread();
+    if (body.dataset.page === "send") markRead();
   }
   listen();
 })();

@@ -79,25 +79,25 @@ def profiles_for(delivery: Mapping[str, Any]) -> tuple[Profile, ...]:
 
 @dataclass(frozen=True)
 class Cut:
-    """A text longer than a platform shows collapsed."""
+    """A text longer than some targeted platforms show collapsed."""
 
     field: str  # "title" or "message"
-    length: int
-    profile: Profile
+    length: int  # the longest its devices got (personalised texts differ)
+    profiles: tuple[Profile, ...]  # those that cut it, in PROFILES order
 
-    @property
-    def shown(self) -> int:
-        return self.profile.title_chars if self.field == "title" else self.profile.message_chars
+    def shown(self, profile: Profile) -> int:
+        return profile.title_chars if self.field == "title" else profile.message_chars
 
     def __str__(self) -> str:
-        return (
-            f"{self.field}: {self.length} characters; {self.profile.name} shows about {self.shown}"
-        )
+        first, *rest = self.profiles
+        shown = [f"{first.name} shows about {self.shown(first)}"]
+        shown += [f"{p.name} about {self.shown(p)}" for p in rest]
+        return f"{self.field}: {self.length} characters; {', '.join(shown)}"
 
 
 def cuts(deliveries: Iterable[Mapping[str, Any]]) -> list[Cut]:
-    """Per platform targeted, the longest title and message its devices got, where longer
-    than that platform shows collapsed (in PROFILES order, title first)."""
+    """Per field, where the longest text a targeted platform's devices got is longer than it
+    shows collapsed: one line per field and length (title first)."""
     longest: dict[tuple[str, str], int] = {}
     for delivery in deliveries:
         for profile in profiles_for(delivery):
@@ -105,13 +105,14 @@ def cuts(deliveries: Iterable[Mapping[str, Any]]) -> list[Cut]:
                 length = len(str(delivery.get(field) or ""))
                 key = (profile.key, field)
                 longest[key] = max(longest.get(key, 0), length)
-    found = []
-    for profile in PROFILES:
-        for field in ("title", "message"):
-            cut = Cut(field, longest.get((profile.key, field), 0), profile)
-            if cut.length > cut.shown:
-                found.append(cut)
-    return found
+    grouped: dict[tuple[str, int], list[Profile]] = {}
+    for field in ("title", "message"):
+        for profile in PROFILES:
+            length = longest.get((profile.key, field), 0)
+            shown = profile.title_chars if field == "title" else profile.message_chars
+            if length > shown:
+                grouped.setdefault((field, length), []).append(profile)
+    return [Cut(field, length, tuple(found)) for (field, length), found in grouped.items()]
 
 
 def _clamp(selector: str, lines: int) -> str:

@@ -470,7 +470,7 @@
       const frame = device.parentElement;
       const variants = Array.from(frame.querySelectorAll(".os-variant"));
       const key = variants.some((v) => v.dataset.os === chosen) ? chosen : variants[0].dataset.os;
-      for (const variant of variants) variant.hidden = variant.dataset.os !== key;
+      for (const variant of variants) variant.classList.toggle("hidden", variant.dataset.os !== key);
       for (const button of device.querySelectorAll("button")) button.classList.toggle("current", button.dataset.os === key);
     }
   }

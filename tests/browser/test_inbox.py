@@ -68,8 +68,16 @@ def test_the_send_view_shows_the_personalised_text_of_each_device(
     anonymous = page.locator(".delivery", has_text="fcm-anonymous-1")
     expect(anonymous.locator(".n-title")).to_have_text("Welcome back, friend!")
     web = page.locator('.delivery[data-platform="web"]', has_text="web-ada-chrome")
-    expect(web.locator(".n-app")).to_have_text("Chrome")
-    expect(web.locator(".n-when")).to_have_text("shop.example.com")
+    shown = web.locator(".os-variant:not(.hidden)")
+    expect(shown.locator(".n-app")).to_have_text("Google Chrome")
+    expect(shown.locator(".n-site")).to_have_text("shop.example.com")
+    expect(shown.locator(".n")).to_have_attribute("data-profile", "chrome-windows")
+    # Another operating system is one click away, and the choice holds for every card.
+    web.get_by_role("button", name="macOS").click()
+    expect(web.locator(".os-variant:not(.hidden) .n")).to_have_attribute(
+        "data-profile", "chrome-macos"
+    )
+    expect(web.locator(".os-variant:not(.hidden) .n-image")).to_be_hidden()  # none on macOS
     # The request as received, pretty-printed.
     expect(page.locator("#request-json")).to_contain_text(f'"templateId": "{WELCOME_TEMPLATE}"')
 

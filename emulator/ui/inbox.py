@@ -191,14 +191,16 @@ def inbox_list(listing: Listing, fixtures: FixtureSet, query: InboxQuery, base: 
     """The part the script replaces on every event: the bar, the table, its count and pages."""
     top = listing.page.items[0]["id"] if listing.page.items and not query.top else query.top
     meta = render(
-        '<span id="list-state" data-top="{top}" data-unread="{unread}" data-newer="{newer}" hidden></span>',
+        '<span id="list-state" data-top="{top}" data-unread="{unread}" data-newer="{newer}"'
+        " hidden></span>",
         top=top,
         unread=listing.unread,
         newer=listing.newer,
     )
     bar = (
         render(
-            '<button type="button" class="new-bar" data-action="show-new">{n} new send{s} · show</button>',
+            '<button type="button" class="new-bar" data-action="show-new">'
+            "{n} new send{s} · show</button>",
             n=listing.newer,
             s="" if listing.newer == 1 else "s",
         )
@@ -244,7 +246,8 @@ def inbox_filters(query: InboxQuery, fixtures: FixtureSet) -> Html:
     kinds = join(option(k, k, query.kind) for k in SEND_KINDS)
     return render(
         """<form class="filters" id="filters" method="get" action="{action}">
-<label class="search">Search <input type="search" name="q" value="{q}" placeholder="title:sale contact:c-001 after:2026-12-01" title="{help}" autocomplete="off"></label>
+<label class="search">Search <input type="search" name="q" value="{q}"
+ placeholder="title:sale contact:c-001 after:2026-12-01" title="{help}" autocomplete="off"></label>
 <label>Application <select name="applicationId"><option value="">All</option>{apps}</select></label>
 <label>Status <select name="status"><option value="">All</option>{statuses}</select></label>
 <label>Kind <select name="kind"><option value="">All</option>{kinds}</select></label>

@@ -79,13 +79,16 @@ def page(
 <script src="{static}/theme.js"></script>
 <script src="{static}/ui.js" defer></script>
 </head>
-<body data-page="{current}" data-fragment="{fragment}" data-events="{events}" data-auth="{auth}" data-title="{title}">
+<body data-page="{current}" data-fragment="{fragment}" data-events="{events}" data-auth="{auth}"
+ data-title="{title}">
 <header class="top">
 <a class="brand" href="{ui}/">push-emulator</a>
 <nav>{nav}</nav>
 <span id="live" class="live" data-state="offline" title="live updates">offline</span>
-<button type="button" class="top-button" id="notify" data-action="notify" title="Show a browser notification for each new send">Notify me</button>
-<button type="button" class="top-button" id="theme" data-action="theme" title="Colour scheme: follows the system until chosen">Theme: auto</button>
+<button type="button" class="top-button" id="notify" data-action="notify"
+ title="Show a browser notification for each new send">Notify me</button>
+<button type="button" class="top-button" id="theme" data-action="theme"
+ title="Colour scheme: follows the system until chosen">Theme: auto</button>
 <span class="version">v{version}</span>
 </header>
 <main id="main">

@@ -87,7 +87,8 @@ def _preview(
     )
     return render(
         """<div class="n p-{key}" data-profile="{key}">
-<div class="n-head"><span class="n-icon">{initial}</span><span class="n-app">{app}</span>{site}<span class="n-when">{when}</span>{expand}</div>
+<div class="n-head"><span class="n-icon">{initial}</span><span class="n-app">{app}</span>{site}
+<span class="n-when">{when}</span>{expand}</div>
 <div class="n-body"><div class="n-text"><div class="n-title">{title}</div>{subtitle}
 <div class="n-message">{message}</div></div>{thumb}</div>{picture}
 </div>""",
@@ -171,7 +172,8 @@ def delivery_card(delivery: dict[str, Any], fixtures: FixtureSet, now: datetime)
     contact = delivery.get("contactKey")
     token = str(delivery.get("token") or "")
     return render(
-        """<article class="delivery{failed}" id="delivery-{id}" data-delivery="{id}" data-platform="{platform}">
+        """<article class="delivery{failed}" id="delivery-{id}" data-delivery="{id}"
+ data-platform="{platform}">
 <header><span class="platform">{platform_name}</span>{status}</header>
 {preview}{media_note}
 <dl class="facts">{facts}</dl>

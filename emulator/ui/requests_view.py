@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.ui.html import Html, join, render
 from emulator.storage.paging import Page
+from emulator.ui.html import Html, join, render
 from emulator.ui.layout import (
     FRAGMENTS,
     UI,

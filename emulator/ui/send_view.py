@@ -156,7 +156,8 @@ def send_detail_body(
     )
     return render(
         """<p class="back"><a href="{inbox}">← Inbox</a></p>
-<h1 class="send-title" data-id="{id}" data-key="{key}" data-status="{status}">{title} {badge} {kind} {dispatch}</h1>
+<h1 class="send-title" data-id="{id}" data-key="{key}" data-status="{status}">
+{title} {badge} {kind} {dispatch}</h1>
 <dl class="summary">{facts}</dl>
 {others}{warnings}{cut}
 <section><h2>Deliveries <span class="muted">({count})</span></h2>{current}{cards}</section>

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Dialog, Locator, Page, expect
 
 from tests.support.demo import ANDROID_APP, DEMO
 
@@ -54,6 +54,12 @@ def shown_notifications(page: Page, count: int) -> list[dict[str, Any]]:
     raise AssertionError(f"fewer than {count} notifications: {page.evaluate('window.__shown')}")
 
 
+def height(element: Locator) -> float:
+    box = element.bounding_box()
+    assert box is not None, "not rendered"
+    return box["height"]
+
+
 def open_live(page: Page, url: str) -> None:
     page.goto(url)
     expect(page.locator("#live")).to_have_attribute("data-state", "live", timeout=5000)
@@ -83,7 +89,12 @@ def test_notifications_are_asked_for_on_a_click_and_say_the_rendered_text(
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def dismiss(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
     try:
         open_live(page, base_url + "/")
         assert page.evaluate("window.__asked") == 0  # never on load
@@ -179,9 +190,9 @@ def test_a_long_text_is_clamped_as_the_platform_shows_it_until_expanded(
     text = card.locator(".n-message")
     expect(text).to_have_text(message.strip())  # whole in the page, clamped on screen
     line = text.evaluate("(e) => parseFloat(getComputedStyle(e).lineHeight)")
-    assert text.bounding_box()["height"] <= line * 1.5  # Android: one line collapsed
+    assert height(text) <= line * 1.5  # Android: one line collapsed
     card.get_by_role("button", name="Expand").click()
-    assert text.bounding_box()["height"] > line * 3
+    assert height(text) > line * 3
     expect(card.get_by_role("button", name="Collapse")).to_have_attribute("aria-expanded", "true")
     expect(page.locator(".cut-notes")).to_contain_text("Android shows about 45")
 

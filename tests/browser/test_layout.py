@@ -1,5 +1,7 @@
 """Every page of the inbox at a phone's width and a desktop's: nothing runs off the screen."""
 
+from typing import Any
+
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
@@ -27,10 +29,13 @@ OVERFLOWING = """() => {
 }"""
 
 
+TRACKING = "7d0f5a3e-1c2b-4d5e-8f90-a1b2c3d4e5f6"
+
+
 def long_send(base_url: str) -> str:
-    body = {
+    body: dict[str, Any] = {
         "applicationIds": [ANDROID_APP, IOS_APP, WEB_APP],
-        "trackingId": "7d0f5a3e-1c2b-4d5e-8f90-a1b2c3d4e5f6",
+        "trackingId": TRACKING,
         "content": {
             "title": LONG,
             "message": LONG + ". " + LONG,
@@ -40,7 +45,7 @@ def long_send(base_url: str) -> str:
     }
     answer = httpx.post(f"{base_url}/rest/push/sendInstant", json=body, headers=DEMO).json()
     httpx.get(
-        f"{base_url}/_emulator/sends/wait", params={"trackingId": body["trackingId"]}, timeout=15
+        f"{base_url}/_emulator/sends/wait", params={"trackingId": TRACKING}, timeout=15
     ).raise_for_status()
     return str(answer["transactionId"])
 

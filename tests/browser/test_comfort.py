@@ -61,8 +61,11 @@ def height(element: Locator) -> float:
 
 
 def open_live(page: Page, url: str) -> None:
+    """Open a page and wait until it is live and has re-read its data once (the swap a
+    measurement must not race)."""
     page.goto(url)
     expect(page.locator("#live")).to_have_attribute("data-state", "live", timeout=5000)
+    expect(page.locator("body")).to_have_attribute("data-loaded", re.compile(r"\d"))
 
 
 def test_unread_sends_are_counted_in_the_tab_title_until_opened(page: Page, base_url: str) -> None:

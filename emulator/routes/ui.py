@@ -28,7 +28,15 @@ from emulator.ui.inbox import (
     inbox_fragment_url,
     inbox_list,
 )
-from emulator.ui.layout import FRAGMENTS, PLATFORM_CSS, SECURITY_HEADERS, STATIC, UI, page
+from emulator.ui.layout import (
+    FRAGMENTS,
+    PLATFORM_CSS,
+    SECURITY_HEADERS,
+    STATIC,
+    UI,
+    page,
+    with_query,
+)
 from emulator.ui.platforms import platform_css
 from emulator.ui.preview import contact_url, device_url
 from emulator.ui.requests_view import (
@@ -85,6 +93,11 @@ def _shell(
         ),
         code,
     )
+
+
+def _fragment_of(page_url: str, cursor: str) -> str:
+    """The fragment a page re-reads: its own path under the fragments' prefix, same page."""
+    return with_query(FRAGMENTS + page_url.removeprefix(UI), cursor=cursor)
 
 
 @pages.get(PLATFORM_CSS)
@@ -166,9 +179,8 @@ async def contact_page(contact_key: str, runtime: RuntimeDep, cursor: str = "") 
     listing, code = Html(""), 200
     if not _auth_required(runtime):
         listing, code = await _inbox(runtime, query, contact_url(contact_key))
-    fragment = FRAGMENTS + contact_url(contact_key).removeprefix(UI)
-    fragment += f"?cursor={cursor}" if cursor else ""
     body = contact_body(contact_key, runtime.fixtures, listing)
+    fragment = _fragment_of(contact_url(contact_key), cursor)
     return _shell(runtime, "Contact", "contact", body, fragment, INBOX_EVENTS, code)
 
 
@@ -211,9 +223,8 @@ async def device_page(token: str, runtime: RuntimeDep, cursor: str = "") -> HTML
     listing, code = Html(""), 200
     if not _auth_required(runtime):
         listing, code = await _feed(runtime, token, cursor)
-    fragment = FRAGMENTS + device_url(token).removeprefix(UI)
-    fragment += f"?cursor={cursor}" if cursor else ""
     body = device_body(token, runtime.fixtures, listing)
+    fragment = _fragment_of(device_url(token), cursor)
     return _shell(runtime, "Device", "device", body, fragment, FEED_EVENTS, code)
 
 

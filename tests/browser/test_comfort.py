@@ -5,11 +5,10 @@ import re
 import time
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Dialog, Locator, Page, expect
 
-from tests.support.demo import ANDROID_APP, DEMO
+from tests.support.browsing import open_live, post_send
 
 pytestmark = pytest.mark.browser
 
@@ -34,14 +33,6 @@ window.Notification = FakeNotification;
 """
 
 
-def post_send(base_url: str, **body: Any) -> dict[str, Any]:
-    payload = {"applicationIds": [ANDROID_APP], **body}
-    response = httpx.post(f"{base_url}/rest/push/sendInstant", json=payload, headers=DEMO)
-    assert response.status_code == 200, response.text
-    answer: dict[str, Any] = response.json()
-    return answer
-
-
 def shown_notifications(page: Page, count: int) -> list[dict[str, Any]]:
     """What the page showed once it has shown `count` (wait_for_function would need eval,
     which the pages' policy forbids)."""
@@ -58,14 +49,6 @@ def height(element: Locator) -> float:
     box = element.bounding_box()
     assert box is not None, "not rendered"
     return box["height"]
-
-
-def open_live(page: Page, url: str) -> None:
-    """Open a page and wait until it is live and has re-read its data once (the swap a
-    measurement must not race)."""
-    page.goto(url)
-    expect(page.locator("#live")).to_have_attribute("data-state", "live", timeout=5000)
-    expect(page.locator("body")).to_have_attribute("data-loaded", re.compile(r"\d"))
 
 
 def test_unread_sends_are_counted_in_the_tab_title_until_opened(page: Page, base_url: str) -> None:

@@ -8,19 +8,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Dialogs
-from tests.support.demo import ANDROID_APP, DEMO, IOS_APP, WEB_APP, WELCOME_TEMPLATE
+from tests.support.browsing import open_live, post_send
+from tests.support.demo import ANDROID_APP, IOS_APP, WEB_APP, WELCOME_TEMPLATE
 
 pytestmark = pytest.mark.browser
 
 XSS = "<img src=x onerror=alert(1)>"
-
-
-def post_send(base_url: str, **body: Any) -> dict[str, Any]:
-    payload = {"applicationIds": [ANDROID_APP], **body}
-    response = httpx.post(f"{base_url}/rest/push/sendInstant", json=payload, headers=DEMO)
-    assert response.status_code == 200, response.text
-    answer: dict[str, Any] = response.json()
-    return answer
 
 
 def completed(base_url: str, answer: dict[str, Any]) -> None:
@@ -31,12 +24,6 @@ def completed(base_url: str, answer: dict[str, Any]) -> None:
         timeout=15,
     )
     assert response.status_code == 200, response.text
-
-
-def open_live(page: Page, url: str) -> None:
-    page.goto(url)
-    # Subscribed to /_emulator/events: from here on nothing is missed.
-    expect(page.locator("#live")).to_have_attribute("data-state", "live", timeout=5000)
 
 
 def test_a_send_appears_in_the_open_inbox_within_a_second(page: Page, base_url: str) -> None:

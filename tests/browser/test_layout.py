@@ -1,12 +1,12 @@
 """Every page of the inbox at a phone's width and a desktop's: nothing runs off the screen."""
 
-import re
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.support.browsing import open_live
 from tests.support.demo import ANDROID_APP, DEMO, IOS_APP, WEB_APP
 
 pytestmark = pytest.mark.browser
@@ -33,11 +33,6 @@ OVERFLOWING = """() => {
 TRACKING = "7d0f5a3e-1c2b-4d5e-8f90-a1b2c3d4e5f6"
 
 
-def settled(page: Page) -> None:
-    """Once live, a page re-reads its data once; wait for that, so what is measured stays."""
-    expect(page.locator("body")).to_have_attribute("data-loaded", re.compile(r"\d"))
-
-
 def long_send(base_url: str) -> str:
     body: dict[str, Any] = {
         "applicationIds": [ANDROID_APP, IOS_APP, WEB_APP],
@@ -62,11 +57,12 @@ def test_no_page_overflows_the_viewport(page: Page, base_url: str, width: int) -
     httpx.post(f"{base_url}/rest/push/sendInstant", json={}, headers={"Authorization": "Bearer x"})
     page.set_viewport_size({"width": width, "height": 900})
     for path in PAGES:
-        page.goto(base_url + (f"/_emulator/ui/sends/{transaction}" if path == "send" else path))
+        url = base_url + (f"/_emulator/ui/sends/{transaction}" if path == "send" else path)
         if path == "/_emulator/docs":
+            page.goto(url)
             expect(page.locator(".swagger-ui .info .title")).to_contain_text("push-emulator")
         else:
-            settled(page)
+            open_live(page, url)
         assert page.evaluate(OVERFLOWING) == [], path
         assert page.evaluate("document.documentElement.scrollWidth") <= width, path
 
@@ -76,14 +72,12 @@ def test_lists_become_stacked_cards_on_a_phone_and_ids_keep_their_whole_value(
 ) -> None:
     transaction = long_send(base_url)
     page.set_viewport_size({"width": 390, "height": 900})
-    page.goto(base_url + "/")
-    settled(page)
+    open_live(page, base_url + "/")
     row = page.locator("tr.send-row").first
     expect(row).to_be_visible()
     assert page.locator("table.sends thead").is_hidden()
     assert row.evaluate("(r) => getComputedStyle(r).display") == "block"
-    page.goto(f"{base_url}/_emulator/ui/sends/{transaction}")
-    settled(page)
+    open_live(page, f"{base_url}/_emulator/ui/sends/{transaction}")
     shown = page.locator(".summary .id").first
     # Cut on screen, whole in the text (what a copy takes) and on hover.
     assert shown.evaluate("(e) => e.scrollWidth > e.clientWidth")

@@ -58,7 +58,7 @@ pages = APIRouter(include_in_schema=False)
 fragments = APIRouter(prefix=FRAGMENTS.removeprefix(CONTROL_PREFIX), include_in_schema=False)
 
 # Events after which each view re-reads its fragment. Every page also hears send.status,
-# for the browser notifications it may show (ui.js).
+# for the browser notifications it may show (static/ui/notify.js).
 INBOX_EVENTS = ",".join([SEND, SEND_STATUS, SEND_READ, RESET, PRUNE])
 SEND_EVENTS = ",".join([SEND_STATUS, DELIVERY, RESET, PRUNE])
 REQUEST_EVENTS = ",".join([REQUEST, RESET, PRUNE])

@@ -1,5 +1,5 @@
 // Applies the colour scheme chosen in this browser before the page paints (no flash of the
-// other scheme). Loaded in <head> as a file, since the pages allow no inline script; ui.js
+// other scheme). Loaded in <head> as a file, since the pages allow no inline script; ui/main.js
 // owns the toggle. Without a choice the stylesheet follows prefers-color-scheme.
 "use strict";
 (function () {

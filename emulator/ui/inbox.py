@@ -1,6 +1,6 @@
 """The inbox: accepted sends newest first, with filters, search, pages and unread markers."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from emulator.push.fixtures import FixtureSet
@@ -279,7 +279,7 @@ def inbox_body(query: InboxQuery, fixtures: FixtureSet, listing: Html) -> Html:
 
 
 def inbox_fragment_url(query: InboxQuery) -> str:
-    return with_query(f"{FRAGMENTS}/inbox", **replace(query, top="").params())
+    return with_query(f"{FRAGMENTS}/inbox", **query.params())
 
 
 def error_box(message: str) -> Html:

@@ -77,7 +77,7 @@ def page(
 <link rel="stylesheet" href="{static}/ui.css">
 <link rel="stylesheet" href="{platform_css}">
 <script src="{static}/theme.js"></script>
-<script src="{static}/ui.js" defer></script>
+<script type="module" src="{static}/ui/main.js"></script>
 </head>
 <body data-page="{current}" data-fragment="{fragment}" data-events="{events}" data-auth="{auth}"
  data-title="{title}">

@@ -47,7 +47,13 @@ def test_every_page_sends_a_strict_content_security_policy(client: TestClient, p
 
 
 def test_the_script_and_stylesheet_are_served_from_the_package(client: TestClient) -> None:
-    for name, kind in [("ui.js", "javascript"), ("ui.css", "text/css"), ("favicon.svg", "svg")]:
+    for name, kind in [
+        ("ui/main.js", "javascript"),
+        ("ui/live.js", "javascript"),
+        ("theme.js", "javascript"),
+        ("ui.css", "text/css"),
+        ("favicon.svg", "svg"),
+    ]:
         response = client.get(f"/_emulator/ui/static/{name}")
         assert response.status_code == 200
         assert kind in response.headers["content-type"]

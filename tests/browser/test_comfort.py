@@ -131,6 +131,7 @@ def test_keys_move_open_search_and_go_back(page: Page, base_url: str) -> None:
     page.keyboard.press("j")
     page.keyboard.press("Enter")
     expect(page.locator(".send-title")).to_contain_text("Older push")
+    expect(page.locator("#live")).to_have_attribute("data-state", "live")  # its keys listen
     page.keyboard.press("Escape")
     expect(page.locator("#filters")).to_be_visible()
     expect(page.locator("#live")).to_have_attribute("data-state", "live")

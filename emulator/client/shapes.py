@@ -48,6 +48,7 @@ class SendItem(TypedDict):
     language: str | None
     inboxParams: dict[str, Any] | None
     fallbackChannel: dict[str, Any] | None
+    readAt: str | None  # when it was opened in the web inbox (or marked read)
 
 
 class DeliveryItem(TypedDict):
@@ -58,7 +59,8 @@ class DeliveryItem(TypedDict):
     applicationId: str
     platform: str
     contactKey: str | None
-    language: str | None
+    language: str | None  # the content's entry it got (None for single content)
+    deviceLanguage: str | None  # the language the device has
     deviceType: str | None
     browser: str | None
     title: str | None

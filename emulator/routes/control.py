@@ -1,4 +1,5 @@
-"""/_emulator routes that change recorded state: reset, fixtures, engagement, API users."""
+"""/_emulator routes that change recorded state: reset, fixtures, engagement with a delivery,
+dispatching a scheduled send now, read marks, API users."""
 
 from typing import Annotated
 
@@ -98,3 +99,51 @@ async def delete_api_user(
     """Remove a run-time API user with its tokens and buckets (a fixture user is a 409)."""
     purged = await control.delete_user(runtime, userkey, purge)
     return JsonResponse({"deleted": userkey, "purged": purged})
+
+class DispatchedNow(BaseModel):
+    """A scheduled send moved to now: the dispatcher fans it out at once."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "trackingId": "0b7d4c2e-9a61-4f0e-8d3b-2c1a5e6f7a80",
+                    "transactionId": "5e0c1f7a-3b2d-4c9e-8f1a-6d4b2a0c9e31",
+                    "scheduledFor": "2030-06-01T09:00:00Z",
+                    "scheduleAt": "2030-05-30T14:03:12.512000Z",
+                }
+            ]
+        }
+    )
+
+    trackingId: str
+    transactionId: str
+    scheduledFor: str | None  # the schedule it had
+    scheduleAt: str  # now, on the emulator's clock
+
+
+class MarkedRead(BaseModel):
+    """How many sends were unread and are now read."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"marked": 1}]})
+
+    marked: int
+
+
+@router.post("/sends/{key}/dispatch", responses={200: {"model": DispatchedNow}})
+async def dispatch_now(key: str, runtime: RuntimeDep) -> JsonResponse:
+    """Fan a Scheduled send out now (its schedule moves to the emulator's now); 409 when it
+    is not Scheduled, 404 when no send has this tracking or transaction id."""
+    return JsonResponse(await control.dispatch_now(runtime, key))
+
+
+@router.post("/sends/read", responses={200: {"model": MarkedRead}})
+async def mark_all_read(runtime: RuntimeDep) -> JsonResponse:
+    """Mark every send read (the inbox's unread markers and count)."""
+    return JsonResponse({"marked": await control.mark_read(runtime, None)})
+
+
+@router.post("/sends/{key}/read", responses={200: {"model": MarkedRead}})
+async def mark_read(key: str, runtime: RuntimeDep) -> JsonResponse:
+    """Mark one send read, as opening it in the inbox does."""
+    return JsonResponse({"marked": await control.mark_read(runtime, key)})

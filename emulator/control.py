@@ -122,6 +122,7 @@ async def delete_user(runtime: Runtime, userkey: str, purge: bool) -> dict[str, 
         return None
     return await runtime.writer.run(lambda c: purge_api_user(c, userkey))
 
+
 async def dispatch_now(runtime: Runtime, key: str) -> dict[str, Any]:
     """Move a Scheduled send's schedule to the emulator's now and wake the dispatcher: the
     send fans out as if its time had come. The request keeps the scheduleDate it was sent

@@ -100,6 +100,7 @@ async def delete_api_user(
     purged = await control.delete_user(runtime, userkey, purge)
     return JsonResponse({"deleted": userkey, "purged": purged})
 
+
 class DispatchedNow(BaseModel):
     """A scheduled send moved to now: the dispatcher fans it out at once."""
 

@@ -236,6 +236,7 @@ def test_events_yield_each_event_as_it_happens(emulator: RunningEmulator) -> Non
     assert event.kind == "send"
     assert set(event.data) >= {"id", "trackingId", "status"}
 
+
 def test_dispatch_now_fans_a_scheduled_send_out_for_a_test_to_wait_on(
     emulator: RunningEmulator,
 ) -> None:

@@ -36,6 +36,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/inspection.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -82,14 +82,14 @@ class NotFound(ApiError):
     message = "Not found."
 
 
-class TemplateNotFound(NotFound):
-    message = TEMPLATE_NOT_FOUND
-
-
-class Conflict(ApiError):
-    """The request clashes with what exists (a userkey taken, a fixture user to delete)."""
+class Conflict(BadRequest):
+    """Well formed, but what it names is not in a state that allows it (the problems say why)."""
 
     status = 409
+
+
+class TemplateNotFound(NotFound):
+    message = TEMPLATE_NOT_FOUND
 
 
 class PayloadTooLarge(ApiError):

@@ -13,6 +13,7 @@ REQUEST: Final = "request"  # a /rest request was journaled: method, path, statu
 SEND: Final = "send"  # a send was accepted and stored: id, trackingId, status
 SEND_STATUS: Final = "send.status"  # a stored send moved on: id, trackingId, status
 DELIVERY: Final = "delivery"  # a delivery was opened or clicked: id, sendId, opened, clicked
+SEND_READ: Final = "send.read"  # sends were marked read in the inbox: key (None: all), marked
 RESET: Final = "reset"  # POST /_emulator/reset cleared everything
 PRUNE: Final = "prune"  # retention removed old rows: sends, deliveries, requests
 # Internal only, never streamed:
@@ -20,9 +21,17 @@ SHUTDOWN: Final = "shutdown"  # the server is stopping: streams and waits end
 CLOCK: Final = "clock"  # the emulator's clock moved (the pruner's own subscription)
 
 EventKind = Literal[
-    "request", "send", "send.status", "delivery", "reset", "prune", "shutdown", "clock"
+    "request",
+    "send",
+    "send.status",
+    "delivery",
+    "send.read",
+    "reset",
+    "prune",
+    "shutdown",
+    "clock",
 ]
-STREAMED_KINDS: tuple[str, ...] = (REQUEST, SEND, SEND_STATUS, DELIVERY, RESET, PRUNE)
+STREAMED_KINDS: tuple[str, ...] = (REQUEST, SEND, SEND_STATUS, DELIVERY, SEND_READ, RESET, PRUNE)
 
 # A subscriber that falls this far behind loses its oldest events rather than growing memory.
 SUBSCRIBER_BACKLOG = 1000

@@ -65,10 +65,11 @@ def test_engage_marks_the_delivery_once_and_engages_its_device(runtime: Runtime)
         token,
         ANDROID_APP,
         "android",
-        None,
-        None,
-        None,
-        None,
+        None,  # contact_key
+        None,  # language
+        None,  # device_language
+        None,  # device_type
+        None,  # browser
         "Hi",
         None,
         None,

@@ -61,6 +61,7 @@ class SendItem(TypedDict):
     language: str | None
     inboxParams: dict[str, Any] | None
     fallbackChannel: dict[str, Any] | None
+    readAt: Time | None  # when it was opened in the web inbox (or marked read)
 
 
 @with_config(_EXACT)
@@ -72,7 +73,8 @@ class DeliveryItem(TypedDict):
     applicationId: str
     platform: Literal["android", "ios", "web"]
     contactKey: str | None
-    language: str | None
+    language: str | None  # the content's entry it got (None for single content)
+    deviceLanguage: str | None  # the language the device has
     deviceType: str | None
     browser: str | None
     title: str | None

@@ -25,7 +25,7 @@ from emulator.fanout.personalise import TRANSACTIONAL as TRANSACTIONAL_TAGS
 from emulator.fanout.personalise import Dialect, Misses
 from emulator.push.fixtures import FixtureSet
 from emulator.storage import dispatch
-from emulator.storage.deliveries import DeliveryRow, engaged_tokens
+from emulator.storage.deliveries import DELIVERY_COLUMNS, DeliveryRow, engaged_tokens
 from emulator.storage.dispatch import Job
 from emulator.storage.rows import sql_datetime
 from emulator.storage.tables import COMPLETED, SENDING, TRANSACTIONAL
@@ -47,6 +47,8 @@ IN_FLIGHT = 1
 # a wall-clock jump cannot leave a due send waiting for long.
 MAX_SLEEP = 30.0
 MIN_SLEEP = 0.05
+# Where a delivery row holds what its device shows, for the sample a Completed event carries.
+_TITLE, _MESSAGE = DELIVERY_COLUMNS.index("title"), DELIVERY_COLUMNS.index("message")
 
 
 class Dispatcher:
@@ -191,6 +193,7 @@ class Dispatcher:
         misses = Misses(transactional=dialect.transactional)
         created_at = sql_datetime(self._clock.now())
         total = 0
+        sample: DeliveryRow | None = None
         in_flight: list[Future[bool]] = []
         exhausted = False
         while not exhausted and not self._stopping:
@@ -206,6 +209,7 @@ class Dispatcher:
                 # interval (5 ms) at every step of a request, and send latency balloons.
                 time.sleep(0)
             if rows:
+                sample = sample or rows[0]
                 total += len(rows)
                 in_flight.append(self._writer.submit(dispatch.insert_chunk(send, rows)))
             if len(in_flight) >= IN_FLIGHT and not in_flight.pop(0).result():
@@ -215,7 +219,7 @@ class Dispatcher:
         if self._stopping:
             return  # left Sending: the next start finishes it without duplicating rows
         warnings = [*content.warnings, *misses.warnings(total)]
-        self._complete(send, warnings)
+        self._complete(send, warnings, sample)
 
     def _recipients(self, send: Job) -> tuple[Iterator[Recipient], Dialect]:
         """Who the send reaches, and how its content is personalised for them."""
@@ -246,20 +250,27 @@ class Dispatcher:
         self._publish_status(send, status)
         return True
 
-    def _complete(self, send: Job, new_warnings: list[str]) -> None:
+    def _complete(self, send: Job, new_warnings: list[str], sample: DeliveryRow | None) -> None:
         # Per-recipient warnings are aggregated per send (one line per field and cause), and
         # added to the send's own warnings once it completes, so a reader finds them together.
         warnings = list(dict.fromkeys([*send.warnings, *new_warnings]))
         if self._writer.run_sync(dispatch.complete(send, warnings, self._clock.now())):
-            self._publish_status(send, COMPLETED)
+            # What the first device was shown, so a browser notification can say it as text.
+            self._publish_status(
+                send,
+                COMPLETED,
+                title=sample[_TITLE] if sample else None,
+                message=sample[_MESSAGE] if sample else None,
+            )
 
-    def _publish_status(self, send: Job, status: str) -> None:
+    def _publish_status(self, send: Job, status: str, **shown: str | None) -> None:
         self._events.publish(
             SEND_STATUS,
             id=send.id,
             trackingId=send.tracking_id,
             status=status,
             apiUser=send.api_user,
+            **shown,
         )
 
     def _give_up(self, send_id: int, error: Exception) -> None:
@@ -272,6 +283,6 @@ class Dispatcher:
             self._given_up.add(send.transaction_id)
             if send.status != SENDING and not self._set_status(send, SENDING):
                 return
-            self._complete(send, [f"the emulator could not fan this send out: {error}"])
+            self._complete(send, [f"the emulator could not fan this send out: {error}"], None)
         except Exception:
             log.exception("send %d could not be marked as failed", send_id)

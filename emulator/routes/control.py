@@ -1,4 +1,5 @@
-"""/_emulator routes that change recorded state: reset, fixtures, engagement, API users."""
+"""/_emulator routes that change recorded state: reset, fixtures, engagement with a delivery,
+dispatching a scheduled send now, read marks, API users."""
 
 from typing import Annotated, Any, Literal
 
@@ -254,3 +255,60 @@ async def delete_api_user(
     """Remove a run-time API user with its tokens and buckets (a fixture user is a 409)."""
     purged = await control.delete_user(runtime, userkey, purge)
     return JsonResponse({"deleted": userkey, "purged": purged})
+
+
+class DispatchedNow(Shape):
+    """A scheduled send moved to now: the dispatcher fans it out at once."""
+
+    trackingId: str
+    transactionId: str
+    scheduledFor: str | None  # the schedule it had
+    scheduleAt: str  # now, on the emulator's clock
+
+
+class MarkedRead(Shape):
+    """How many sends were unread and are now read."""
+
+    marked: int
+
+
+_DISPATCHED = {
+    "trackingId": "0b7d4c2e-9a61-4f0e-8d3b-2c1a5e6f7a80",
+    "transactionId": "5e0c1f7a-3b2d-4c9e-8f1a-6d4b2a0c9e31",
+    "scheduledFor": "2030-06-01T09:00:00Z",
+    "scheduleAt": "2030-05-30T14:03:12.512000Z",
+}
+_NO_SEND = error(404, "No send with tracking id or transaction id 'x'.", "no such send")
+_MARKED: Responses = {200: answer(MarkedRead, {"marked": 1}, "how many were marked")}
+SendKey = Annotated[str, Path(description="a tracking id, or a send's transaction id")]
+
+
+@router.post(
+    "/sends/{key}/dispatch",
+    responses={
+        200: answer(DispatchedNow, _DISPATCHED, "moved to now"),
+        **_NO_SEND,
+        **error(
+            409,
+            "send 5e0c1f7a-3b2d-4c9e-8f1a-6d4b2a0c9e31: is Completed, not Scheduled; only a "
+            "scheduled send can be dispatched now",
+            "the send is not Scheduled",
+        ),
+    },
+)
+async def dispatch_now(key: SendKey, runtime: RuntimeDep) -> JsonResponse:
+    """Fan a Scheduled send out now (its schedule moves to the emulator's now); 409 when it
+    is not Scheduled, 404 when no send has this tracking or transaction id."""
+    return JsonResponse(await control.dispatch_now(runtime, key))
+
+
+@router.post("/sends/read", responses=_MARKED)
+async def mark_all_read(runtime: RuntimeDep) -> JsonResponse:
+    """Mark every send read (the inbox's unread markers and count)."""
+    return JsonResponse({"marked": await control.mark_read(runtime, None)})
+
+
+@router.post("/sends/{key}/read", responses={**_MARKED, **_NO_SEND})
+async def mark_read(key: SendKey, runtime: RuntimeDep) -> JsonResponse:
+    """Mark one send read, as opening it in the inbox does."""
+    return JsonResponse({"marked": await control.mark_read(runtime, key)})

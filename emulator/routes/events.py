@@ -14,6 +14,7 @@ from emulator.events import (
     REQUEST,
     RESET,
     SEND,
+    SEND_READ,
     SEND_STATUS,
     SHUTDOWN,
     STREAMED_KINDS,
@@ -39,6 +40,14 @@ class SendEvent(Shape):
     status: str
     apiUser: str
     sendKind: Literal["instant", "transactional"] | None = None  # on `send` only
+    # On `send.status` Completed: what the first device was shown.
+    title: str | None = None
+    message: str | None = None
+
+
+class ReadEvent(Shape):
+    key: str | None  # the send's tracking or transaction id; null: every send
+    marked: int
 
 
 class DeliveryEvent(Shape):
@@ -65,6 +74,7 @@ EVENT_DATA: dict[str, type[Shape]] = {
     SEND: SendEvent,
     SEND_STATUS: SendEvent,
     DELIVERY: DeliveryEvent,
+    SEND_READ: ReadEvent,
     RESET: ResetEvent,
     PRUNE: PruneEvent,
 }

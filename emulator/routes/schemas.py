@@ -56,6 +56,7 @@ SEND_EXAMPLE: dict[str, Any] = {
     "language": None,
     "inboxParams": None,
     "fallbackChannel": None,
+    "readAt": None,
 }
 DELIVERY_EXAMPLE: dict[str, Any] = {
     "id": 1,
@@ -64,6 +65,7 @@ DELIVERY_EXAMPLE: dict[str, Any] = {
     "platform": "android",
     "contactKey": "c-001",
     "language": "tr",
+    "deviceLanguage": "tr",
     "deviceType": "Android",
     "browser": None,
     "title": "Merhaba Ayşe",

@@ -31,6 +31,10 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "DROP INDEX IF EXISTS ix_send_api_user",  # ix_send_trace leads with api_user
         "CREATE INDEX ix_journal_api_user ON journal (api_user)",
     ),
+    (  # 2 -> 3: the web inbox's unread markers; the device's own language on each delivery
+        "ALTER TABLE send ADD COLUMN read_at DATETIME",
+        "ALTER TABLE delivery ADD COLUMN device_language VARCHAR",
+    ),
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION - 1, "every schema version needs its migration"
 

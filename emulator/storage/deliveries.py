@@ -17,6 +17,7 @@ DELIVERY_COLUMNS = (
     "platform",
     "contact_key",
     "language",
+    "device_language",
     "device_type",
     "browser",
     "title",

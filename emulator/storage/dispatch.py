@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Engine, func, or_, select, update
 
 from emulator.storage.deliveries import DeliveryRow, insert_deliveries
+from emulator.storage.sends import key_condition, send_item
 from emulator.storage.tables import COMPLETED, QUEUED, SCHEDULED, SENDING, deliveries, sends
 
 
@@ -132,3 +133,20 @@ def complete(job: Job, warnings: list[str], now: datetime) -> Callable[[Connecti
         return int(result.rowcount)
 
     return write
+
+
+def dispatch_now(connection: Connection, key: str, now: datetime) -> dict[str, Any] | None:
+    """Move a Scheduled send's schedule to `now`, so the dispatcher fans it out at once.
+
+    None when no send has this key; the send's item unchanged when it is not Scheduled
+    (the caller says why)."""
+    row = connection.execute(select(sends).where(key_condition(key))).mappings().first()
+    if row is None:
+        return None
+    if row["status"] == SCHEDULED:
+        connection.execute(
+            update(sends)
+            .where((sends.c.id == row["id"]) & (sends.c.status == SCHEDULED))
+            .values(schedule_at=now, updated_at=now)
+        )
+    return send_item(row)

@@ -8,7 +8,7 @@ from sqlmodel import Field, SQLModel
 
 # Bump when a table changes shape, with a step in storage/db.py's MIGRATIONS that takes a
 # database of the version before to this one; a newer or unknown version stops start-up.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # The two kinds of push a send can be.
 INSTANT, TRANSACTIONAL = "instant", "transactional"
@@ -73,6 +73,8 @@ class Send(SQLModel, table=True):
     language: str | None = None
     inbox_params: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     fallback_channel: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # When someone opened the send in the web inbox (or marked it read): its unread marker.
+    read_at: datetime | None = None
 
 
 class Delivery(SQLModel, table=True):
@@ -86,7 +88,8 @@ class Delivery(SQLModel, table=True):
     application_id: str
     platform: str
     contact_key: str | None = Field(default=None, index=True)
-    language: str | None = None
+    language: str | None = None  # the content's entry the device got (none for single content)
+    device_language: str | None = None  # the language the device has, whatever it got
     device_type: str | None = None
     browser: str | None = None
     title: str | None = None

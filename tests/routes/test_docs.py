@@ -168,6 +168,16 @@ def test_every_answer_of_a_session_matches_the_document(
     call("GET", "/sends?status=done", 400)
     detail = call("GET", f"/sends/{tracking_id}", 200).json()
     call("GET", "/sends/no-such-send", 404)
+    call("POST", f"/sends/{tracking_id}/read", 200)
+    call("POST", "/sends/read", 200)
+    call("POST", f"/sends/{tracking_id}/dispatch", 409)
+    call("POST", "/sends/no-such-send/dispatch", 404)
+    later = client.post(
+        "/rest/push/sendInstant",
+        json=inline_send(scheduleDate="2099-01-01 09:00"),
+        headers=DEMO,
+    ).json()["data"]["trackingId"]
+    call("POST", f"/sends/{later}/dispatch", 200)
     delivery = detail["deliveries"][0]["id"]
     call("POST", f"/deliveries/{delivery}/open", 200)
     call("POST", f"/deliveries/{delivery}/click", 200)

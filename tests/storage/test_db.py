@@ -103,6 +103,20 @@ def test_a_database_of_the_previous_version_is_migrated_and_keeps_its_sends(
     open_database(path).dispose()
 
 
+def test_a_database_of_version_2_gains_read_marks_and_device_languages(tmp_path: Path) -> None:
+    path = tmp_path / "v2.db"
+    with sqlite3.connect(path) as connection:
+        connection.executescript((Path(__file__).parent / "data" / "schema_v2.sql").read_text())
+    open_database(path).dispose()
+    with sqlite3.connect(path) as connection:
+        send_columns = {row[1] for row in connection.execute("PRAGMA table_info(send)")}
+        delivery_columns = {row[1] for row in connection.execute("PRAGMA table_info(delivery)")}
+        version = connection.execute("SELECT value FROM meta WHERE key='schema_version'")
+        assert version.fetchone()[0] == str(SCHEMA_VERSION)
+    assert "read_at" in send_columns
+    assert "device_language" in delivery_columns
+
+
 def test_a_database_of_a_newer_version_stops_start_up(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
     open_database(path).dispose()

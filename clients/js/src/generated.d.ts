@@ -4,7 +4,7 @@ export declare const QUERY_PARAMETERS: Readonly<Record<string, readonly string[]
 export declare const EVENT_KINDS: readonly EventKind[];
 export declare const FIXTURE_FILES: readonly (keyof Fixtures)[];
 
-export type EventKind = "request" | "send" | "send.status" | "delivery" | "reset" | "prune";
+export type EventKind = "request" | "send" | "send.status" | "delivery" | "send.read" | "reset" | "prune";
 
 export interface ApiUser {
   userkey: string;
@@ -98,6 +98,7 @@ export interface DeliveryItem {
   platform: "android" | "ios" | "web";
   contactKey: string | null;
   language: string | null;
+  deviceLanguage: string | null;
   deviceType: string | null;
   browser: string | null;
   title: string | null;
@@ -123,6 +124,14 @@ export interface Device {
   status?: "active" | "unregistered";
 }
 
+/** A scheduled send moved to now: the dispatcher fans it out at once. */
+export interface DispatchedNow {
+  trackingId: string;
+  transactionId: string;
+  scheduledFor: string | null;
+  scheduleAt: string;
+}
+
 export interface Engagement {
   id: number;
   token: string;
@@ -130,6 +139,7 @@ export interface Engagement {
   platform: "android" | "ios" | "web";
   contactKey: string | null;
   language: string | null;
+  deviceLanguage: string | null;
   deviceType: string | null;
   browser: string | null;
   title: string | null;
@@ -185,6 +195,7 @@ export interface ExportedSend {
   language: string | null;
   inboxParams: Record<string, unknown> | null;
   fallbackChannel: Record<string, unknown> | null;
+  readAt: string | null;
   deliveries: DeliveryItem[];
 }
 
@@ -263,6 +274,11 @@ export interface LanguageContent {
   [key: string]: unknown;
 }
 
+/** How many sends were unread and are now read. */
+export interface MarkedRead {
+  marked: number;
+}
+
 export interface MultiLangContent {
   defaultLanguage: string;
   contents: LanguageContent[];
@@ -321,6 +337,11 @@ export interface RateLimits {
 export interface RateLimitsState {
   default: Bucket;
   users: Record<string, Bucket>;
+}
+
+export interface ReadEvent {
+  key: string | null;
+  marked: number;
 }
 
 export interface RequestEvent {
@@ -409,6 +430,7 @@ export interface SendDetail {
   language: string | null;
   inboxParams: Record<string, unknown> | null;
   fallbackChannel: Record<string, unknown> | null;
+  readAt: string | null;
   deliveries: DeliveryItem[];
   others: OtherSend[];
 }
@@ -419,6 +441,8 @@ export interface SendEvent {
   status: string;
   apiUser: string;
   sendKind?: "instant" | "transactional" | null;
+  title?: string | null;
+  message?: string | null;
 }
 
 /** A stored send, as GET /_emulator/sends lists it. */
@@ -454,6 +478,7 @@ export interface SendItem {
   language: string | null;
   inboxParams: Record<string, unknown> | null;
   fallbackChannel: Record<string, unknown> | null;
+  readAt: string | null;
 }
 
 export interface SendsPage {
@@ -633,5 +658,6 @@ export type EmulatorEvent =
   | { kind: "send"; data: SendEvent }
   | { kind: "send.status"; data: SendEvent }
   | { kind: "delivery"; data: DeliveryEvent }
+  | { kind: "send.read"; data: ReadEvent }
   | { kind: "reset"; data: ResetEvent }
   | { kind: "prune"; data: PruneEvent };

@@ -84,7 +84,7 @@ export const QUERY_PARAMETERS = Object.freeze({
 });
 
 /** Every kind of event GET /_emulator/events streams. */
-export const EVENT_KINDS = Object.freeze(["request","send","send.status","delivery","reset","prune"]);
+export const EVENT_KINDS = Object.freeze(["request","send","send.status","delivery","send.read","reset","prune"]);
 
 /** The fixture files, as GET and PUT /_emulator/fixtures name them. */
 export const FIXTURE_FILES = Object.freeze(["api_users","applications","templates","tables","segments","devices"]);

@@ -18,7 +18,7 @@ KEEPALIVE_SECONDS = 15.0
 
 async def event_stream(events: EventBus, kinds: frozenset[str] | None) -> AsyncIterator[bytes]:
     """Ends when the server shuts down; a client that leaves cancels it (and unsubscribes)."""
-    async with events.subscribe() as subscription:
+    async with events.subscribe(stream=True) as subscription:
         # Sent once subscribed: a client that has read it will not miss a later event.
         yield b": connected\n\n"
         while True:
@@ -30,8 +30,11 @@ async def event_stream(events: EventBus, kinds: frozenset[str] | None) -> AsyncI
                 return
             if kinds is not None and event.kind not in kinds:
                 continue
-            yield (
-                b"event: " + event.kind.encode() + b"\ndata: " + orjson.dumps(event.data) + b"\n\n"
+            # The SSE id is the event's id, the one its webhook deliveries carry too.
+            yield b"id: %d\nevent: %b\ndata: %b\n\n" % (
+                event.id,
+                event.kind.encode(),
+                orjson.dumps(event.data),
             )
 
 

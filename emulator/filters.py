@@ -49,13 +49,20 @@ REQUEST_FILTERS: tuple[Filter, ...] = (
     Filter("since", "received at or after (ISO 8601, UTC)", "time"),
 )
 
+WEBHOOK_LOG_FILTERS: tuple[Filter, ...] = (
+    Filter("result", "delivered, failed (another try follows) or gave_up"),
+    Filter("eventKind", "the event's kind, e.g. send.status"),
+    Filter("eventId", "the event's id (the SSE id, the body's id)"),
+    Filter("webhook", "the webhook's index in the list, from 0"),
+)
+
 PAGE_PARAMS: tuple[Filter, ...] = (
     Filter("limit", "at most this many items (1 to 500; default 50)"),
     Filter("cursor", "the nextCursor of the previous page"),
 )
 
 WAIT_PARAMS: tuple[Filter, ...] = (
-    Filter("count", "how many matching sends to wait for (default 1)"),
+    Filter("count", "how many matching items to wait for (default 1)"),
     Filter("timeout", "seconds to wait, at most 120 (default 10)"),
 )
 

@@ -1,7 +1,7 @@
 """A small typed client of the /_emulator API, for test suites and the CLI."""
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, TypedDict, cast
@@ -10,12 +10,18 @@ import httpx
 import orjson
 
 from emulator import CONTROL_PREFIX
-from emulator.filters import PAGE_PARAMS, REQUEST_FILTERS, SEND_FILTERS, keyword_params
+from emulator.filters import (
+    PAGE_PARAMS,
+    REQUEST_FILTERS,
+    SEND_FILTERS,
+    WEBHOOK_LOG_FILTERS,
+    keyword_params,
+)
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 
 # Python keyword names of the filters, to the API's query parameters.
-_FILTER_NAMES = keyword_params(SEND_FILTERS, REQUEST_FILTERS, PAGE_PARAMS)
+_FILTER_NAMES = keyword_params(SEND_FILTERS, REQUEST_FILTERS, WEBHOOK_LOG_FILTERS, PAGE_PARAMS)
 
 
 def default_url() -> str:
@@ -101,6 +107,20 @@ class RequestItem(TypedDict):
     fault: str | None
 
 
+class WebhookAttempt(TypedDict):
+    id: int
+    at: str
+    webhook: int
+    url: str
+    eventId: int
+    eventKind: str
+    attempt: int
+    result: str  # delivered, failed (another try follows) or gave_up
+    status: int | None
+    latencyMs: float
+    error: str | None
+
+
 class EmulatorError(RuntimeError):
     """The emulator answered with an error; `status` and the envelope's message."""
 
@@ -131,6 +151,24 @@ class WaitTimeout(AssertionError):
         else:
             lines.append("No other sends were recorded.")
         super().__init__("\n".join(lines))
+
+
+class WebhookWaitTimeout(AssertionError):
+    """Not enough webhook attempts matched in time; the message shows the newest others."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        self.body = body
+        self.matched: int = body.get("matched", 0)
+        self.near_misses: list[WebhookAttempt] = body.get("nearMisses", [])
+        lines = [str(body.get("message", "timed out"))]
+        lines.append("Most recent attempts that did not match:" if self.near_misses else "")
+        for item in self.near_misses:
+            lines.append(
+                f"  {item['at']} webhook={item['webhook']} event={item['eventId']} "
+                f"{item['eventKind']} try {item['attempt']}: {item['result']} "
+                f"status={item['status']} {item['error'] or ''}".rstrip()
+            )
+        super().__init__("\n".join(line for line in lines if line))
 
 
 def _title(item: Mapping[str, Any]) -> str | None:
@@ -282,3 +320,33 @@ class EmulatorClient:
 
     def click(self, delivery_id: int) -> DeliveryItem:
         return cast(DeliveryItem, self._call("POST", f"/deliveries/{delivery_id}/click"))
+
+    # Webhooks
+
+    def webhooks(self) -> list[dict[str, Any]]:
+        """The webhooks in force, each with its queue and counts (secrets masked)."""
+        return cast(list[dict[str, Any]], self._call("GET", "/webhooks"))
+
+    def set_webhooks(self, webhooks: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Replace the webhooks ([{"url": ..., "events": [...], "secret": ...}]); until reset."""
+        return cast(list[dict[str, Any]], self._call("PUT", "/webhooks", json=list(webhooks)))
+
+    def clear_webhooks(self) -> None:
+        self._call("DELETE", "/webhooks")
+
+    def webhook_deliveries(self, **filters: Any) -> list[WebhookAttempt]:
+        """Webhook attempts, newest first; filters `result`, `event_kind`, `event_id`,
+        `webhook`, `limit`."""
+        page = self._call("GET", "/webhooks/deliveries", params=query_params(filters))
+        return cast(list[WebhookAttempt], page["items"])
+
+    def wait_for_webhook_deliveries(
+        self, count: int = 1, timeout: float = 10.0, **filters: Any
+    ) -> list[WebhookAttempt]:
+        """Block until `count` matching attempts are in the log (e.g. `result="delivered"`);
+        raise WebhookWaitTimeout after `timeout` seconds."""
+        params = {**query_params(filters), "count": str(count), "timeout": str(timeout)}
+        response = self._http.get("/webhooks/deliveries/wait", params=params, timeout=timeout + 30)
+        if response.status_code == 408:
+            raise WebhookWaitTimeout(response.json())
+        return cast(list[WebhookAttempt], self._json(response)["items"])

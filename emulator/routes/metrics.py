@@ -25,7 +25,7 @@ push_emulator_webhook_attempts_total{result="delivered"} 9.0
     response_class=Response,
     responses={
         200: {
-            "description": "Every metric in Prometheus' text format (version 0.0.4).",
+            "description": "Every metric in Prometheus' text exposition format.",
             "content": {"text/plain": {"schema": {"type": "string"}, "example": _EXAMPLE}},
         }
     },

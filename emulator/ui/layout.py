@@ -38,7 +38,11 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
-NAV = (("inbox", "Inbox", f"{UI}/"), ("requests", "Requests", f"{UI}/requests"))
+NAV = (
+    ("inbox", "Inbox", f"{UI}/"),
+    ("requests", "Requests", f"{UI}/requests"),
+    ("webhooks", "Webhooks", f"{UI}/webhooks"),
+)
 
 
 def page(

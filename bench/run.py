@@ -1,15 +1,24 @@
-"""Send throughput against a bare FastAPI app under the same wrk load, in one run."""
+"""Send throughput against a bare FastAPI app under the same wrk load, in one run; then the
+same with metrics on and webhooks to a receiver that answers in 2 s (and a dead one)."""
 
 import argparse
+import http.server
 import json
 import os
 import re
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import httpx
 
 from emulator.serving import free_port, serve_process
 
@@ -50,10 +59,86 @@ def run_wrk(url: str, seconds: int, connections: int, script: Path) -> dict[str,
     }
 
 
+RECEIVER_SECONDS = 2.0
+
+
+@contextmanager
+def slow_receiver(seconds: float = RECEIVER_SECONDS) -> Iterator[str]:
+    """A webhook receiver that answers every POST after `seconds`; yields its URL."""
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            time.sleep(seconds)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def dead_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}/hook"
+
+
+def measure_emulator(
+    work: Path, name: str, extra_env: dict[str, str], args: argparse.Namespace, script: Path
+) -> tuple[dict[str, float], int, str]:
+    """wrk against a fresh `push-emulator serve`; its result, stored sends, and /metrics."""
+    port = free_port()
+    db = work / f"{name}.db"
+    env = {
+        **os.environ,
+        "EMULATOR_PORT": str(port),
+        "EMULATOR_DB": str(db),
+        # The bench measures the send path, not the bucket: make it effectively unlimited.
+        "EMULATOR_RATE_CAPACITY": "1000000000",
+        "EMULATOR_RATE_REFILL": "1000000000",
+        **extra_env,
+    }
+    url = f"http://127.0.0.1:{port}/rest/push/sendInstant"
+    metrics = ""
+    with serve_process([str(BIN / "push-emulator"), "serve"], port, env=env, cwd=ROOT):
+        result = run_wrk(url, args.seconds, args.connections, script)
+        if extra_env.get("EMULATOR_METRICS") == "true":
+            metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text
+    with sqlite3.connect(db) as connection:
+        stored = int(connection.execute("SELECT COUNT(*) FROM send").fetchone()[0])
+    return result, stored, metrics
+
+
+def webhook_figures(metrics: str) -> str:
+    found = dict(
+        (m.group(1), float(m.group(2)))
+        for m in re.finditer(r"^(push_emulator_webhook_\S+) ([\d.e+]+)$", metrics, re.M)
+    )
+    attempts = {
+        result: int(found.get(f'push_emulator_webhook_attempts_total{{result="{result}"}}', 0))
+        for result in ("delivered", "failed", "gave_up")
+    }
+    dropped = int(found.get("push_emulator_webhook_events_dropped_total", 0))
+    return f"webhook attempts {attempts}, events dropped {dropped}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="off/on pairs, alternating, after one hello-world"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("bench needs wrk: apt-get install wrk")
@@ -77,32 +162,45 @@ def main() -> int:
             f"http://127.0.0.1:{hello_port}/", args.seconds, args.connections, script
         )
 
-    port = free_port()
-    db = work / "bench.db"
-    env = {
-        **os.environ,
-        "EMULATOR_PORT": str(port),
-        "EMULATOR_DB": str(db),
-        # The bench measures the send path, not the bucket: make it effectively unlimited.
-        "EMULATOR_RATE_CAPACITY": "1000000000",
-        "EMULATOR_RATE_REFILL": "1000000000",
-    }
-    url = f"http://127.0.0.1:{port}/rest/push/sendInstant"
-    with serve_process([str(BIN / "push-emulator"), "serve"], port, env=env, cwd=ROOT):
-        results["emulator"] = run_wrk(url, args.seconds, args.connections, script)
-
-    with sqlite3.connect(db) as connection:
-        stored = connection.execute("SELECT COUNT(*) FROM send").fetchone()[0]
-    hello_rps, send = results["hello"]["rps"], results["emulator"]
-    # Every 200 wrk saw must be a committed row.
-    committed = stored >= send["ok"]
+    hello_rps = results["hello"]["rps"]
     print(f"hello-world:   {hello_rps:9.0f} req/s   p99 {results['hello']['p99_ms']:.1f} ms")
+    committed = True
+    with slow_receiver() as slow:
+        webhooks = work / "webhooks.json"
+        webhooks.write_text(json.dumps([{"url": slow, "events": ["*"]}, {"url": dead_url()}]))
+        variants = {
+            "off": ("metrics and webhooks off", {}),
+            "on": (
+                f"metrics on, webhooks to a {RECEIVER_SECONDS:g} s receiver and a dead one",
+                {"EMULATOR_METRICS": "true", "EMULATOR_WEBHOOKS": str(webhooks)},
+            ),
+        }
+        figures: dict[str, list[dict[str, float]]] = {"off": [], "on": []}
+        for round_number in range(1, args.rounds + 1):
+            for key, (label, extra_env) in variants.items():
+                name = f"{key}-{round_number}"
+                send, stored, metrics = measure_emulator(work, name, extra_env, args, script)
+                figures[key].append(send)
+                # Every 200 wrk saw must be a committed row.
+                committed = committed and stored >= send["ok"]
+                print(
+                    f"[{round_number}] {label}: {send['rps']:9.0f} sends/s   "
+                    f"p99 {send['p99_ms']:.1f} ms   ratio {send['rps'] / hello_rps:.2f}   "
+                    f"({int(send['ok'])} accepted, {stored} rows stored)"
+                )
+                if metrics:
+                    print(f"    {webhook_figures(metrics)}")
+    for key in ("off", "on"):
+        runs = figures[key]
+        rps = sum(r["rps"] for r in runs) / len(runs)
+        p99 = sum(r["p99_ms"] for r in runs) / len(runs)
+        print(f"{key:>3}: mean {rps:9.0f} sends/s, ratio {rps / hello_rps:.2f}, p99 {p99:.1f} ms")
+    off_rps = sum(r["rps"] for r in figures["off"])
+    on_rps = sum(r["rps"] for r in figures["on"])
+    off_p99 = sum(r["p99_ms"] for r in figures["off"])
+    on_p99 = sum(r["p99_ms"] for r in figures["on"])
     print(
-        f"emulator send: {send['rps']:9.0f} req/s   p99 {send['p99_ms']:.1f} ms   "
-        f"({int(send['ok'])} accepted, {stored} rows stored)"
-    )
-    print(
-        f"ratio (accepted sends/s ÷ hello-world req/s): {send['rps'] / hello_rps:.2f}"
+        f"on ÷ off: throughput {on_rps / off_rps:.2f}, p99 {on_p99 / off_p99:.2f}"
         f"   every 200 committed: {'yes' if committed else 'NO'}"
     )
     shutil.rmtree(work, ignore_errors=True)

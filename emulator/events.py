@@ -35,7 +35,9 @@ WEBHOOK_KINDS: tuple[str, ...] = tuple(k for k in STREAMED_KINDS if k != WEBHOOK
 SUBSCRIBER_BACKLOG = 1000
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass costs four times as much to build, and one is built for every
+# request and status change. Receivers share each event and never change it.
+@dataclass(slots=True)
 class Event:
     kind: EventKind
     data: dict[str, Any] = field(default_factory=dict)

@@ -82,6 +82,10 @@ class Metrics:
             buckets=COMMIT_BUCKETS,
             registry=registry,
         )
+        # Children by label values: `labels()` validates and locks on every call, which the
+        # hot path (every request, every event) need not pay again.
+        self._request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._send_children: dict[tuple[str, str], Any] = {}
         registry.register(_StateCollector(runtime))
         runtime.events.listen(self.on_event)
         runtime.writer.on_commit = self.on_commit
@@ -92,8 +96,16 @@ class Metrics:
     def on_request(
         self, method: str, route: str, path: str, status: int, seconds: float, state: Any
     ) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.request_seconds.labels(method, route).observe(seconds)
+        key = (method, route, status)
+        children = self._request_children.get(key)
+        if children is None:
+            children = (
+                self.requests.labels(method, route, str(status)),
+                self.request_seconds.labels(method, route),
+            )
+            self._request_children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
         if status == 429 and path.startswith(REST_PREFIX):
             user = state.get("api_user") if isinstance(state, dict) else None
             known = {api_user.userkey for api_user in self.runtime.fixtures.api_users}
@@ -102,7 +114,11 @@ class Metrics:
 
     def on_event(self, event: Event) -> None:
         if event.kind in (SEND, SEND_STATUS):
-            self.sends.labels(send_kind(event.data), str(event.data.get("status"))).inc()
+            key = (send_kind(event.data), str(event.data.get("status")))
+            child = self._send_children.get(key)
+            if child is None:
+                child = self._send_children[key] = self.sends.labels(*key)
+            child.inc()
 
     def on_commit(self, seconds: float, _size: int) -> None:
         self.commit_seconds.observe(seconds)

@@ -9,8 +9,9 @@ send, or memory. At most `webhook_in_flight` attempts are under way at once acro
 import asyncio
 import contextlib
 import logging
+import threading
 from collections import Counter, deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,10 +29,8 @@ log = logging.getLogger("emulator.webhooks")
 TRIES = 3
 
 
-@dataclass
-class _Waiting:
-    event: Event
-    due: float  # loop time before which it is not POSTed (the webhook's delayMs)
+# A waiting event, and the loop time before which it is not POSTed (the webhook's delayMs).
+_Waiting = tuple[Event, float]
 
 
 @dataclass
@@ -41,15 +40,18 @@ class Lane:
     index: int
     rule: WebhookRule
     bound: int
-    queue: deque[_Waiting] = field(default_factory=deque)
+    queue: deque[_Waiting] = field(init=False)  # full: appending drops the oldest
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: "asyncio.Task[None] | None" = None
     results: Counter[str] = field(default_factory=Counter)
     dropped: int = 0
     kinds: frozenset[str] = field(init=False)
+    delay: float = field(init=False)  # seconds
 
     def __post_init__(self) -> None:
         self.kinds = self.rule.kinds()
+        self.delay = self.rule.delayMs / 1000
+        self.queue = deque(maxlen=self.bound)
 
     def status(self) -> dict[str, Any]:
         return {
@@ -80,6 +82,8 @@ class WebhookService:
         self._lanes: list[Lane] = []
         self._wanted: frozenset[str] = frozenset()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread = 0
+        self._stop_listening: Callable[[], None] | None = None
         self._client: httpx.AsyncClient | None = None
         self._slots: asyncio.Semaphore | None = None
         # For the metrics: totals over the process's life, kept through resets.
@@ -103,6 +107,7 @@ class WebhookService:
         self._wanted = frozenset().union(*(rule.kinds() for rule in rules))
         if self._loop is not None:
             self._start_lanes()
+            self._listen(bool(rules))
 
     def clear(self) -> None:
         self.replace([])
@@ -125,6 +130,7 @@ class WebhookService:
     async def running(self) -> AsyncIterator["WebhookService"]:
         """Deliver for the lifespan of a server."""
         self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
         self._slots = asyncio.Semaphore(self._settings.webhook_in_flight)
         self._client = httpx.AsyncClient(
             timeout=self._settings.webhook_timeout,
@@ -135,11 +141,11 @@ class WebhookService:
             limits=httpx.Limits(max_connections=self._settings.webhook_in_flight),
         )
         self._start_lanes()
-        stop_listening = self._events.listen(self._on_event)
+        self._listen(bool(self._rules))
         try:
             yield self
         finally:
-            stop_listening()
+            self._listen(False)
             tasks = [lane.task for lane in self._lanes if lane.task is not None]
             for task in tasks:
                 task.cancel()
@@ -147,18 +153,33 @@ class WebhookService:
             await self._client.aclose()
             self._loop = self._client = self._slots = None
 
+    def _listen(self, wanted: bool) -> None:
+        """Listen to the bus only while there are webhooks: with none, an event costs the
+        bus nothing more than its number."""
+        if wanted and self._stop_listening is None:
+            self._stop_listening = self._events.listen(self._on_event)
+        elif not wanted and self._stop_listening is not None:
+            self._stop_listening()
+            self._stop_listening = None
+
     def _start_lanes(self) -> None:
         assert self._loop is not None
         for lane in self._lanes:
             lane.task = self._loop.create_task(self._run(lane), name=f"webhook-{lane.index}")
 
     def _on_event(self, event: Event) -> None:
-        # On the publisher's thread (the loop or the dispatcher): check, and hand over.
+        # On the publisher's thread (the loop or the dispatcher): check, and hand over. The
+        # bus calls this in id order and the loop runs callbacks in the order given, so
+        # each lane gets its events in order. From the loop itself, call_soon: the
+        # threadsafe call would also write to the loop's wake-up pipe, a system call.
         loop = self._loop
         if event.kind not in self._wanted or loop is None:
             return
         with contextlib.suppress(RuntimeError):  # the loop has closed: the server stopped
-            loop.call_soon_threadsafe(self._enqueue, event)
+            if threading.get_ident() == self._loop_thread:
+                loop.call_soon(self._enqueue, event)
+            else:
+                loop.call_soon_threadsafe(self._enqueue, event)
 
     def _enqueue(self, event: Event) -> None:
         assert self._loop is not None
@@ -166,11 +187,10 @@ class WebhookService:
         for lane in self._lanes:
             if event.kind not in lane.kinds:
                 continue
-            if len(lane.queue) >= lane.bound:
-                lane.queue.popleft()  # the oldest waiting event, never the send
+            if len(lane.queue) == lane.bound:  # the append drops the oldest waiting event
                 lane.dropped += 1
                 self.dropped += 1
-            lane.queue.append(_Waiting(event, now + lane.rule.delayMs / 1000))
+            lane.queue.append((event, now + lane.delay))
             lane.wake.set()
 
     async def _run(self, lane: Lane) -> None:
@@ -179,19 +199,17 @@ class WebhookService:
             while not lane.queue:
                 lane.wake.clear()
                 await lane.wake.wait()
-            waiting = lane.queue.popleft()
-            delay = waiting.due - self._loop.time()
+            event, due = lane.queue.popleft()
+            delay = due - self._loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
             try:
-                await self._deliver(lane, waiting.event)
+                await self._deliver(lane, event)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 # A bug here must not end the lane: every later event would wait forever.
-                log.exception(
-                    "webhook %d: delivering event %d failed", lane.index, waiting.event.id
-                )
+                log.exception("webhook %d: delivering event %d failed", lane.index, event.id)
 
     async def _deliver(self, lane: Lane, event: Event) -> None:
         assert self._client is not None

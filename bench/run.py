@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from statistics import median
 
 import httpx
 
@@ -93,10 +94,18 @@ def dead_url() -> str:
         return f"http://127.0.0.1:{sock.getsockname()[1]}/hook"
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux): what a request costs the server,
+    far steadier than throughput when other work shares the cores."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure_emulator(
     work: Path, name: str, extra_env: dict[str, str], args: argparse.Namespace, script: Path
 ) -> tuple[dict[str, float], int, str]:
-    """wrk against a fresh `push-emulator serve`; its result, stored sends, and /metrics."""
+    """wrk against a fresh `push-emulator serve`; its result (with the server's CPU time per
+    accepted send), stored sends, and /metrics."""
     port = free_port()
     db = work / f"{name}.db"
     env = {
@@ -110,8 +119,10 @@ def measure_emulator(
     }
     url = f"http://127.0.0.1:{port}/rest/push/sendInstant"
     metrics = ""
-    with serve_process([str(BIN / "push-emulator"), "serve"], port, env=env, cwd=ROOT):
+    with serve_process([str(BIN / "push-emulator"), "serve"], port, env=env, cwd=ROOT) as server:
+        before = cpu_seconds(server.pid)
         result = run_wrk(url, args.seconds, args.connections, script)
+        result["cpu_us"] = (cpu_seconds(server.pid) - before) / max(result["ok"], 1) * 1e6
         if extra_env.get("EMULATOR_METRICS") == "true":
             metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text
     with sqlite3.connect(db) as connection:
@@ -137,9 +148,15 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument(
-        "--rounds", type=int, default=1, help="off/on pairs, alternating, after one hello-world"
+        "--rounds", type=int, default=3, help="off/on pairs, alternating, after one hello-world"
+    )
+    parser.add_argument(
+        "--variants",
+        default="off,on",
+        help="which to run: off (metrics and webhooks off), on, or both (off,on)",
     )
     args = parser.parse_args()
+    wanted = args.variants.split(",")
     if shutil.which("wrk") is None:
         raise SystemExit("bench needs wrk: apt-get install wrk")
     work = Path(tempfile.mkdtemp(prefix="push-bench-"))
@@ -175,9 +192,10 @@ def main() -> int:
                 {"EMULATOR_METRICS": "true", "EMULATOR_WEBHOOKS": str(webhooks)},
             ),
         }
-        figures: dict[str, list[dict[str, float]]] = {"off": [], "on": []}
+        figures: dict[str, list[dict[str, float]]] = {key: [] for key in wanted}
         for round_number in range(1, args.rounds + 1):
-            for key, (label, extra_env) in variants.items():
+            for key in wanted:
+                label, extra_env = variants[key]
                 name = f"{key}-{round_number}"
                 send, stored, metrics = measure_emulator(work, name, extra_env, args, script)
                 figures[key].append(send)
@@ -186,22 +204,29 @@ def main() -> int:
                 print(
                     f"[{round_number}] {label}: {send['rps']:9.0f} sends/s   "
                     f"p99 {send['p99_ms']:.1f} ms   ratio {send['rps'] / hello_rps:.2f}   "
+                    f"server CPU {send['cpu_us']:.0f} µs/send   "
                     f"({int(send['ok'])} accepted, {stored} rows stored)"
                 )
                 if metrics:
                     print(f"    {webhook_figures(metrics)}")
-    for key in ("off", "on"):
-        runs = figures[key]
-        rps = sum(r["rps"] for r in runs) / len(runs)
-        p99 = sum(r["p99_ms"] for r in runs) / len(runs)
-        print(f"{key:>3}: mean {rps:9.0f} sends/s, ratio {rps / hello_rps:.2f}, p99 {p99:.1f} ms")
-    off_rps = sum(r["rps"] for r in figures["off"])
-    on_rps = sum(r["rps"] for r in figures["on"])
-    off_p99 = sum(r["p99_ms"] for r in figures["off"])
-    on_p99 = sum(r["p99_ms"] for r in figures["on"])
+    for key, runs in figures.items():
+        print(
+            f"{key:>3}: median {median(r['rps'] for r in runs):.0f} sends/s "
+            f"(ratio {median(r['rps'] for r in runs) / hello_rps:.2f}), "
+            f"p99 {median(r['p99_ms'] for r in runs):.1f} ms, "
+            f"CPU {median(r['cpu_us'] for r in runs):.0f} µs/send"
+        )
+    print(f"every 200 committed: {'yes' if committed else 'NO'}")
+    if len(figures) < 2:
+        shutil.rmtree(work, ignore_errors=True)
+        return 0 if committed else 1
+    # Each round's on and off ran back to back, so their quotients share that round's load.
+    pairs = list(zip(figures["on"], figures["off"], strict=True))
     print(
-        f"on ÷ off: throughput {on_rps / off_rps:.2f}, p99 {on_p99 / off_p99:.2f}"
-        f"   every 200 committed: {'yes' if committed else 'NO'}"
+        "on ÷ off, median of the rounds: "
+        f"throughput {median(on['rps'] / off['rps'] for on, off in pairs):.2f}, "
+        f"p99 {median(on['p99_ms'] / off['p99_ms'] for on, off in pairs):.2f}, "
+        f"CPU per send {median(on['cpu_us'] / off['cpu_us'] for on, off in pairs):.2f}"
     )
     shutil.rmtree(work, ignore_errors=True)
     return 0 if committed else 1

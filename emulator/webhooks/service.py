@@ -84,6 +84,9 @@ class WebhookService:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
         self._stop_listening: Callable[[], None] | None = None
+        # Events handed over by the bus listener, for the loop to take (see _on_event).
+        self._inbox: deque[Event] = deque()
+        self._drain_scheduled = False
         self._client: httpx.AsyncClient | None = None
         self._slots: asyncio.Semaphore | None = None
         # For the metrics: totals over the process's life, kept through resets.
@@ -168,18 +171,29 @@ class WebhookService:
             lane.task = self._loop.create_task(self._run(lane), name=f"webhook-{lane.index}")
 
     def _on_event(self, event: Event) -> None:
-        # On the publisher's thread (the loop or the dispatcher): check, and hand over. The
-        # bus calls this in id order and the loop runs callbacks in the order given, so
-        # each lane gets its events in order. From the loop itself, call_soon: the
-        # threadsafe call would also write to the loop's wake-up pipe, a system call.
+        # On the publisher's thread (the loop or the dispatcher), under the bus's lock, in id
+        # order: check the kind, keep the event, and have the loop take what arrived in one
+        # go. A burst costs one hand-over, and from the loop itself call_soon spares the
+        # threadsafe call's write to the loop's wake-up pipe.
         loop = self._loop
         if event.kind not in self._wanted or loop is None:
             return
+        self._inbox.append(event)
+        if self._drain_scheduled:
+            return
+        self._drain_scheduled = True
         with contextlib.suppress(RuntimeError):  # the loop has closed: the server stopped
             if threading.get_ident() == self._loop_thread:
-                loop.call_soon(self._enqueue, event)
+                loop.call_soon(self._drain)
             else:
-                loop.call_soon_threadsafe(self._enqueue, event)
+                loop.call_soon_threadsafe(self._drain)
+
+    def _drain(self) -> None:
+        # Cleared before taking: an event kept meanwhile either is taken below or schedules
+        # another drain.
+        self._drain_scheduled = False
+        while self._inbox:
+            self._enqueue(self._inbox.popleft())
 
     def _enqueue(self, event: Event) -> None:
         assert self._loop is not None

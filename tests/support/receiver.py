@@ -28,6 +28,7 @@ class Receiver:
     url: str
     # The status of the n-th POST (from 0); past the list, the last one is repeated.
     statuses: list[int] = field(default_factory=lambda: [200])
+    answer: bytes = b"ok"  # the body of every answer
     # While cleared, every POST is held unanswered (a slow receiver); set by default.
     gate: threading.Event = field(default_factory=threading.Event)
     received: list[Received] = field(default_factory=list)
@@ -71,11 +72,11 @@ def _handler(receiver: Receiver) -> type[http.server.BaseHTTPRequestHandler]:
             status = receiver.record(Received(self.path, headers, raw))
             receiver.gate.wait(60)
             self.send_response(status)
-            self.send_header("Content-Length", "2")
+            self.send_header("Content-Length", str(len(receiver.answer)))
             if 300 <= status < 400:
                 self.send_header("Location", "/elsewhere")
             self.end_headers()
-            self.wfile.write(b"ok")
+            self.wfile.write(receiver.answer)
 
         def log_message(self, *_args: Any) -> None:
             pass

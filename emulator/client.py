@@ -4,10 +4,14 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, TypedDict, cast
+from typing import Any, cast
 
 import httpx
 import orjson
+
+# typing_extensions' (pydantic's own dependency): on 3.11 pydantic documents only this kind, and
+# the API's schema of a webhook attempt is the client's WebhookAttempt.
+from typing_extensions import TypedDict
 
 from emulator import CONTROL_PREFIX
 from emulator.filters import (
@@ -108,6 +112,8 @@ class RequestItem(TypedDict):
 
 
 class WebhookAttempt(TypedDict):
+    """One attempt in the webhook deliveries log (also the API's documented shape)."""
+
     id: int
     at: str
     webhook: int

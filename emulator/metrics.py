@@ -6,6 +6,7 @@ what is a state (rows stored, queue depths, subscribers, webhook and fault count
 from its owner at each scrape, so nothing on the send's path keeps it up to date.
 """
 
+import logging
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.exposition import generate_latest
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from sqlalchemy.exc import SQLAlchemyError
 
 from emulator import REST_PREFIX, __version__
 from emulator.events import SEND, SEND_STATUS, Event
@@ -22,6 +24,8 @@ from emulator.webhooks.log import RESULTS
 
 if TYPE_CHECKING:
     from emulator.runtime import Runtime
+
+log = logging.getLogger("emulator.metrics")
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 PREFIX = "push_emulator"
@@ -146,8 +150,13 @@ class _StateCollector(Collector):
         info.add_metric([__version__], 1)
         yield info
 
-        with runtime.engine.connect() as connection:
-            counts = row_counts(connection)
+        try:
+            with runtime.engine.connect() as connection:
+                counts = row_counts(connection)
+        except SQLAlchemyError:
+            # A database that cannot be read is /readyz's to report; the rest still scrapes.
+            log.exception("metrics: the stored rows could not be counted")
+            counts = {}
         rows = GaugeMetricFamily(
             f"{PREFIX}_stored_rows", "Rows stored, by table.", labels=["table"]
         )

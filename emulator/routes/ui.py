@@ -1,5 +1,6 @@
 """The web inbox's routes: page shells (public) and the HTML fragments they load (admin)."""
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -184,19 +185,11 @@ async def _requests(runtime: Runtime, query: RequestsQuery) -> tuple[Html, int]:
 @pages.get(UI + "/requests")
 async def requests_page(runtime: RuntimeDep, status: str = "") -> HTMLResponse:
     query = RequestsQuery(status)
-    listing, code = Html(""), 200
-    if not _auth_required(runtime):
-        listing, code = await _requests(runtime, query)
-    return html(
-        page(
-            "Requests",
-            current="requests",
-            body=requests_body(query, listing),
-            fragment=requests_fragment_url(query),
-            events=REQUEST_EVENTS,
-            auth_required=_auth_required(runtime),
-        ),
-        code,
+    return await _list_page(
+        runtime,
+        ("Requests", "requests", REQUEST_EVENTS, requests_fragment_url(query)),
+        lambda listing: requests_body(query, listing),
+        lambda: _requests(runtime, query),
     )
 
 
@@ -205,16 +198,45 @@ async def requests_fragment(
     runtime: RuntimeDep, part: Part = "list", status: str = ""
 ) -> HTMLResponse:
     query = RequestsQuery(status)
-    listing, code = await _requests(runtime, query)
-    if part == "body":
-        return html(requests_body(query, listing), code)
-    return html(listing, code)
+    return await _list_fragment(
+        part, lambda listing: requests_body(query, listing), lambda: _requests(runtime, query)
+    )
+
+
+# A list view's page: title, nav key, the events it re-reads on, and its fragment's URL.
+ListPage = tuple[str, str, str, str]
+ReadList = Callable[[], Awaitable[tuple[Html, int]]]
+
+
+async def _list_page(
+    runtime: Runtime, view: ListPage, body: Callable[[Html], Html], read: ReadList
+) -> HTMLResponse:
+    title, current, events, fragment = view
+    listing, code = Html(""), 200
+    if not _auth_required(runtime):
+        listing, code = await read()
+    return html(
+        page(
+            title,
+            current=current,
+            body=body(listing),
+            fragment=fragment,
+            events=events,
+            auth_required=_auth_required(runtime),
+        ),
+        code,
+    )
+
+
+async def _list_fragment(part: Part, body: Callable[[Html], Html], read: ReadList) -> HTMLResponse:
+    listing, code = await read()
+    return html(body(listing) if part == "body" else listing, code)
 
 
 # -- webhooks -------------------------------------------------------------------------------
 
 
-def _webhooks(runtime: Runtime, query: WebhooksQuery) -> tuple[Html, int]:
+async def _webhooks(runtime: Runtime, query: WebhooksQuery) -> tuple[Html, int]:
     try:
         filters = AttemptFilters.from_query(query.params())
     except BadRequest as error:
@@ -226,19 +248,11 @@ def _webhooks(runtime: Runtime, query: WebhooksQuery) -> tuple[Html, int]:
 @pages.get(UI + "/webhooks")
 async def webhooks_page(runtime: RuntimeDep, result: str = "") -> HTMLResponse:
     query = WebhooksQuery(result)
-    listing, code = Html(""), 200
-    if not _auth_required(runtime):
-        listing, code = _webhooks(runtime, query)
-    return html(
-        page(
-            "Webhooks",
-            current="webhooks",
-            body=webhooks_body(query, listing),
-            fragment=webhooks_fragment_url(query),
-            events=WEBHOOK_EVENTS,
-            auth_required=_auth_required(runtime),
-        ),
-        code,
+    return await _list_page(
+        runtime,
+        ("Webhooks", "webhooks", WEBHOOK_EVENTS, webhooks_fragment_url(query)),
+        lambda listing: webhooks_body(query, listing),
+        lambda: _webhooks(runtime, query),
     )
 
 
@@ -247,7 +261,6 @@ async def webhooks_fragment(
     runtime: RuntimeDep, part: Part = "list", result: str = ""
 ) -> HTMLResponse:
     query = WebhooksQuery(result)
-    listing, code = _webhooks(runtime, query)
-    if part == "body":
-        return html(webhooks_body(query, listing), code)
-    return html(listing, code)
+    return await _list_fragment(
+        part, lambda listing: webhooks_body(query, listing), lambda: _webhooks(runtime, query)
+    )

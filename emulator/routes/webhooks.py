@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic.config import JsonDict
 
 from emulator.bodies import parse_json_body, validate
+from emulator.client import WebhookAttempt  # one declaration of an attempt's shape
 from emulator.errors import BadRequest
 from emulator.events import RESET, WEBHOOK
 from emulator.filters import PAGE_PARAMS, WAIT_PARAMS, WEBHOOK_LOG_FILTERS, openapi_parameters
@@ -84,22 +85,6 @@ class WebhookStatus(BaseModel):
     dropped: int = Field(description="events dropped, oldest first, from a full queue")
 
 
-class WebhookAttempt(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [_ATTEMPT_EXAMPLE]})
-
-    id: int
-    at: str
-    webhook: int
-    url: str
-    eventId: int
-    eventKind: str
-    attempt: int
-    result: str = Field(description="delivered, failed (another try follows) or gave_up")
-    status: int | None
-    latencyMs: float
-    error: str | None
-
-
 class WebhookAttemptPage(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"items": [_ATTEMPT_EXAMPLE], "nextCursor": None}]}
@@ -116,6 +101,28 @@ class WebhookAttemptsMatched(BaseModel):
 
     matched: int
     items: list[WebhookAttempt]
+
+
+class WebhookWaitTimedOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": 408,
+                    "message": "Timed out after 10s: 0 of 1 webhook attempt(s) matched.",
+                    "matched": 0,
+                    "count": 1,
+                    "nearMisses": [{**_ATTEMPT_EXAMPLE, "result": "failed", "status": 500}],
+                }
+            ]
+        }
+    )
+
+    code: int
+    message: str
+    matched: int
+    count: int
+    nearMisses: list[WebhookAttempt] = Field(description="the newest attempts that did not match")
 
 
 class Deleted(BaseModel):
@@ -214,7 +221,9 @@ async def delete_deliveries(runtime: RuntimeDep) -> JsonResponse:
     "/webhooks/deliveries/wait",
     response_model=WebhookAttemptsMatched,
     openapi_extra=_WAIT_DOC,
-    responses={408: {"description": "fewer matching attempts in time; the newest others"}},
+    responses={
+        408: {"model": WebhookWaitTimedOut, "description": "fewer matching attempts in time"}
+    },
 )
 async def wait(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Answer once `count` attempts in the log match; else 408 after `timeout` seconds."""

@@ -149,3 +149,23 @@ def option(value: str, label: str, selected: Any) -> Html:
         label=label,
         selected=Html(" selected") if value == (selected or "") else Html(""),
     )
+
+
+def filtered_list(
+    title: str, action: str, label: str, name: str, choices: Html, listing: Html
+) -> Html:
+    """A list view's body: its heading, one select filter, and the list the script re-reads."""
+    return render(
+        """<h1>{title}</h1>
+<form class="filters" id="filters" method="get" action="{action}">
+<label>{label} <select name="{name}"><option value="">All</option>{choices}</select></label>
+<noscript><button type="submit">Filter</button></noscript>
+</form>
+<div id="list">{listing}</div>""",
+        title=title,
+        action=action,
+        label=label,
+        name=name,
+        choices=choices,
+        listing=listing,
+    )

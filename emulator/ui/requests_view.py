@@ -4,7 +4,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.ui.html import Html, join, render
-from emulator.ui.layout import FRAGMENTS, UI, empty, http_status_class, option, when, with_query
+from emulator.ui.layout import (
+    FRAGMENTS,
+    UI,
+    empty,
+    filtered_list,
+    http_status_class,
+    option,
+    when,
+    with_query,
+)
 
 REQUESTS_LIMIT = 200
 
@@ -93,17 +102,7 @@ def requests_list(items: list[dict[str, Any]], filtered: bool) -> Html:
 
 def requests_body(query: RequestsQuery, listing: Html) -> Html:
     choices = join(option(value, label, query.status) for value, label in STATUS_CHOICES)
-    return render(
-        """<h1>Requests</h1>
-<form class="filters" id="filters" method="get" action="{action}">
-<label>Status <select name="status"><option value="">All</option>{choices}</select></label>
-<noscript><button type="submit">Filter</button></noscript>
-</form>
-<div id="list">{listing}</div>""",
-        action=f"{UI}/requests",
-        choices=choices,
-        listing=listing,
-    )
+    return filtered_list("Requests", f"{UI}/requests", "Status", "status", choices, listing)
 
 
 def requests_fragment_url(query: RequestsQuery) -> str:

@@ -4,7 +4,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.ui.html import Html, join, render
-from emulator.ui.layout import FRAGMENTS, UI, empty, http_status_class, option, when, with_query
+from emulator.ui.layout import (
+    FRAGMENTS,
+    UI,
+    empty,
+    filtered_list,
+    http_status_class,
+    option,
+    when,
+    with_query,
+)
 from emulator.webhooks.log import RESULTS
 
 WEBHOOKS_LIMIT = 200
@@ -120,17 +129,7 @@ def webhooks_list(
 
 def webhooks_body(query: WebhooksQuery, listing: Html) -> Html:
     choices = join(option(value, _RESULT_LABELS[value], query.result) for value in RESULTS)
-    return render(
-        """<h1>Webhooks</h1>
-<form class="filters" id="filters" method="get" action="{action}">
-<label>Result <select name="result"><option value="">All</option>{choices}</select></label>
-<noscript><button type="submit">Filter</button></noscript>
-</form>
-<div id="list">{listing}</div>""",
-        action=f"{UI}/webhooks",
-        choices=choices,
-        listing=listing,
-    )
+    return filtered_list("Webhooks", f"{UI}/webhooks", "Result", "result", choices, listing)
 
 
 def webhooks_fragment_url(query: WebhooksQuery) -> str:

@@ -84,8 +84,10 @@ class WebhookService:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
         self._stop_listening: Callable[[], None] | None = None
-        # Events handed over by the bus listener, for the loop to take (see _on_event).
-        self._inbox: deque[Event] = deque()
+        # Events handed over by the bus listener, for the loop to take (see _on_event). The
+        # loop takes them at once; only a stalled loop could fill it, and then it drops its
+        # oldest too (counted in `dropped`).
+        self._inbox: deque[Event] = deque(maxlen=settings.webhook_queue)
         self._drain_scheduled = False
         self._client: httpx.AsyncClient | None = None
         self._slots: asyncio.Semaphore | None = None
@@ -143,8 +145,8 @@ class WebhookService:
             trust_env=False,
             limits=httpx.Limits(max_connections=self._settings.webhook_in_flight),
         )
-        self._start_lanes()
-        self._listen(bool(self._rules))
+        # Fresh lanes on this loop (their events and tasks belong to it), listening if any.
+        self.replace(self._rules)
         try:
             yield self
         finally:
@@ -178,6 +180,8 @@ class WebhookService:
         loop = self._loop
         if event.kind not in self._wanted or loop is None:
             return
+        if len(self._inbox) == self._inbox.maxlen:
+            self.dropped += 1
         self._inbox.append(event)
         if self._drain_scheduled:
             return

@@ -29,7 +29,8 @@ log = logging.getLogger("emulator.metrics")
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 PREFIX = "push_emulator"
-# Until a stored send carries its kind, every send is a SendInstantPush.
+# A send event names its kind (`sendKind`: instant or transactional); one that does not is
+# a SendInstantPush.
 DEFAULT_SEND_KIND = "instant"
 # Request latencies from a sub-millisecond send to a long wait on /_emulator/sends/wait.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
@@ -39,7 +40,7 @@ OTHER_USER = "other"  # an API user not in the fixtures: label values stay bound
 
 
 def send_kind(data: Mapping[str, Any]) -> str:
-    return str(data.get("kind", DEFAULT_SEND_KIND))
+    return str(data.get("sendKind", DEFAULT_SEND_KIND))
 
 
 class Metrics:

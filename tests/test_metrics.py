@@ -76,6 +76,23 @@ def test_counters_move_as_sends_are_made(metered: TestClient) -> None:
     assert ("push_emulator_writer_queue_depth", frozenset()) in after
 
 
+def test_sends_are_counted_by_their_kind(metered: TestClient) -> None:
+    transactional = {
+        "contentId": "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b",
+        "contactKey": "c-001",
+        "sendToAll": True,
+        "current": {"bookingId": "B-42", "date": "Friday", "name": "Ada"},
+    }
+    answer = metered.post("/rest/transactional/push", json=transactional, headers=DEMO)
+    assert answer.status_code == 200, answer.text
+    assert runtime_of(metered).dispatcher.wait_idle(30)
+    samples = scrape(metered)
+    for status in ("Queued", "Sending", "Completed"):
+        counted = {"kind": "transactional", "status": status}
+        assert value(samples, "push_emulator_sends_total", **counted) == 1, status
+    assert value(samples, "push_emulator_sends_total", kind="instant", status="Queued") == 0
+
+
 def test_429s_are_counted_by_api_user_and_cause(metered: TestClient) -> None:
     metered.put(
         "/_emulator/rate-limits",

@@ -10,7 +10,14 @@ from emulator.bodies import parse_json_body, validate
 from emulator.client import WebhookAttempt  # one declaration of an attempt's shape
 from emulator.errors import BadRequest
 from emulator.events import RESET, WEBHOOK
-from emulator.filters import PAGE_PARAMS, WAIT_PARAMS, WEBHOOK_LOG_FILTERS, openapi_parameters
+from emulator.filters import (
+    PAGE_PARAMS,
+    WAIT_PARAMS,
+    WEBHOOK_LOG_FILTERS,
+    Filter,
+    openapi_parameters,
+    unknown_params,
+)
 from emulator.routes.deps import RuntimeDep
 from emulator.storage.paging import parse_cursor, parse_limit
 from emulator.waiting import DEFAULT_TIMEOUT, MAX_TIMEOUT, NEAR_MISSES, wait_for_count
@@ -132,8 +139,8 @@ class Deleted(BaseModel):
 
 
 class _Query(BaseModel):
-    # Query strings carry text; a parameter that is not declared is a 400, never ignored.
-    model_config = ConfigDict(extra="forbid")
+    # Query strings carry text ("3" is a fine count); undeclared ones are refused before.
+    model_config = ConfigDict(extra="ignore")
 
 
 def _query_model(name: str, *names: str, **typed: Any) -> type[_Query]:
@@ -156,8 +163,14 @@ WaitQuery = _query_model(
 )
 
 
-def _read_query(model: type[_Query], request: Request) -> tuple[AttemptFilters, dict[str, Any]]:
-    """The log's filters, and the other parameters' values, from a validated query."""
+def _read_query(
+    model: type[_Query], request: Request, others: tuple[Filter, ...]
+) -> tuple[AttemptFilters, dict[str, Any]]:
+    """The log's filters, and the other parameters' values, from a validated query; a
+    parameter neither declares is a 400 naming it (a typo would otherwise match everything)."""
+    problems = unknown_params(request.query_params.keys(), WEBHOOK_LOG_FILTERS, others)
+    if problems:
+        raise BadRequest(problems)
     values = validate(model, dict(request.query_params)).model_dump()
     given = {name: values.pop(name) for name in _FILTER_NAMES if values.get(name) is not None}
     for name in _FILTER_NAMES:
@@ -207,7 +220,7 @@ async def delete_webhooks(runtime: RuntimeDep) -> JsonResponse:
 @router.get("/webhooks/deliveries", response_model=WebhookAttemptPage, openapi_extra=_LOG_DOC)
 async def deliveries(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Every attempt, newest first: result, status, latency, error and the event's id."""
-    filters, paging = _read_query(LogQuery, request)
+    filters, paging = _read_query(LogQuery, request, PAGE_PARAMS)
     limit, cursor = parse_limit(paging["limit"]), parse_cursor(paging["cursor"])
     return JsonResponse(runtime.webhooks.log.page(filters, cursor, limit).to_json())
 
@@ -227,7 +240,7 @@ async def delete_deliveries(runtime: RuntimeDep) -> JsonResponse:
 )
 async def wait(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Answer once `count` attempts in the log match; else 408 after `timeout` seconds."""
-    filters, waiting = _read_query(WaitQuery, request)
+    filters, waiting = _read_query(WaitQuery, request, WAIT_PARAMS)
     count, timeout = int(waiting["count"]), min(float(waiting["timeout"]), MAX_TIMEOUT)
     log = runtime.webhooks.log
     outcome = await wait_for_count(

@@ -53,7 +53,7 @@ def expected_signature(secret: str, raw: bytes) -> str:
 
 def test_a_receiver_gets_every_event_signed_and_in_order() -> None:
     with receiving() as receiver, run_emulator(instance="checkout-stack") as emulator:
-        emulator.client.set_webhooks(
+        emulator.client.webhooks.set(
             [{"url": receiver.url, "events": ["send", "send.status"], "secret": "k3y"}]
         )
         [tracking_id] = send(emulator)
@@ -80,7 +80,7 @@ def test_a_receiver_gets_every_event_signed_and_in_order() -> None:
 
 def test_the_event_id_in_a_webhook_is_the_one_on_the_event_stream() -> None:
     with receiving() as receiver, run_emulator() as emulator:
-        emulator.client.set_webhooks([{"url": receiver.url, "events": ["send"]}])
+        emulator.client.webhooks.set([{"url": receiver.url, "events": ["send"]}])
         with httpx.stream("GET", f"{emulator.url}/_emulator/events?kinds=send") as stream:
             lines = stream.iter_lines()
             assert next(lines) == ": connected"
@@ -92,7 +92,7 @@ def test_the_event_id_in_a_webhook_is_the_one_on_the_event_stream() -> None:
 
 def test_a_webhook_without_a_secret_is_not_signed_and_carries_its_own_headers() -> None:
     with receiving() as receiver, run_emulator() as emulator:
-        emulator.client.set_webhooks(
+        emulator.client.webhooks.set(
             [{"url": receiver.url, "events": ["request"], "headers": {"X-Stack": "dev"}}]
         )
         poke(emulator)
@@ -105,13 +105,13 @@ def test_a_webhook_without_a_secret_is_not_signed_and_carries_its_own_headers() 
 
 def test_a_dead_receiver_neither_blocks_nor_loses_sends_and_its_give_ups_are_logged() -> None:
     with run_emulator(metrics=True, **FAST) as emulator:
-        emulator.client.set_webhooks([{"url": dead_url(), "events": ["send"]}])
+        emulator.client.webhooks.set([{"url": dead_url(), "events": ["send"]}])
         tracking_ids = send(emulator, 5)
         assert len(emulator.client.wait_for_sends(count=5)) == 5
         assert {s["trackingId"] for s in emulator.client.sends()} == set(tracking_ids)
-        gave_up = emulator.client.wait_for_webhook_deliveries(count=5, result="gave_up")
-        log = emulator.client.webhook_deliveries(limit=500)
-        [status] = emulator.client.webhooks()
+        gave_up = emulator.client.webhooks.wait_for_deliveries(count=5, result="gave_up")
+        log = emulator.client.webhooks.deliveries(limit=500)
+        [status] = emulator.client.webhooks.list()
         counted = {
             result: metric(emulator, "push_emulator_webhook_attempts_total", result=result)
             for result in ("delivered", "failed", "gave_up")
@@ -133,25 +133,25 @@ def test_a_dead_receiver_neither_blocks_nor_loses_sends_and_its_give_ups_are_log
 def test_a_receiver_that_never_answers_does_not_hold_up_sends() -> None:
     with receiving() as receiver, run_emulator(webhook_timeout=30, **FAST) as emulator:
         receiver.hold()  # every POST waits, unanswered, until released
-        emulator.client.set_webhooks([{"url": receiver.url}])
+        emulator.client.webhooks.set([{"url": receiver.url}])
         tracking_ids = send(emulator, 20)
         emulator.client.wait_for_sends(count=20)
         receiver.wait_for(1)
         # Every send was accepted and fanned out while the first POST was still unanswered:
         # no attempt has ended yet.
-        assert emulator.client.webhook_deliveries() == []
+        assert emulator.client.webhooks.deliveries() == []
         stored = {s["trackingId"] for s in emulator.client.sends(limit=100)}
         receiver.release()
-        emulator.client.wait_for_webhook_deliveries(result="delivered")
+        emulator.client.webhooks.wait_for_deliveries(result="delivered")
     assert stored == set(tracking_ids)
 
 
 def test_an_attempt_past_the_timeout_fails_and_is_tried_again() -> None:
     with receiving() as receiver, run_emulator(webhook_timeout=0.2, **FAST) as emulator:
         receiver.hold()
-        emulator.client.set_webhooks([{"url": receiver.url, "events": ["request"]}])
+        emulator.client.webhooks.set([{"url": receiver.url, "events": ["request"]}])
         poke(emulator)
-        attempts = emulator.client.wait_for_webhook_deliveries(count=3)
+        attempts = emulator.client.webhooks.wait_for_deliveries(count=3)
         receiver.release()
     assert [a["result"] for a in reversed(attempts)] == ["failed", "failed", "gave_up"]
     assert {a["error"] for a in attempts} == {"no answer within 0.2 s"}
@@ -159,10 +159,10 @@ def test_an_attempt_past_the_timeout_fails_and_is_tried_again() -> None:
 
 def test_a_retry_that_succeeds_is_logged_after_the_failure() -> None:
     with receiving(statuses=[500, 200]) as receiver, run_emulator(**FAST) as emulator:
-        emulator.client.set_webhooks([{"url": receiver.url, "events": ["request"]}])
+        emulator.client.webhooks.set([{"url": receiver.url, "events": ["request"]}])
         poke(emulator)
-        emulator.client.wait_for_webhook_deliveries(result="delivered")
-        attempts = emulator.client.webhook_deliveries()
+        emulator.client.webhooks.wait_for_deliveries(result="delivered")
+        attempts = emulator.client.webhooks.deliveries()
         receiver.wait_for(2)
     assert [(a["attempt"], a["result"], a["status"]) for a in reversed(attempts)] == [
         (1, "failed", 500),
@@ -173,9 +173,9 @@ def test_a_retry_that_succeeds_is_logged_after_the_failure() -> None:
 
 def test_redirects_are_not_followed() -> None:
     with receiving(statuses=[302]) as receiver, run_emulator(**FAST) as emulator:
-        emulator.client.set_webhooks([{"url": receiver.url, "events": ["request"]}])
+        emulator.client.webhooks.set([{"url": receiver.url, "events": ["request"]}])
         poke(emulator)
-        [last, *_] = emulator.client.wait_for_webhook_deliveries(result="gave_up")
+        [last, *_] = emulator.client.webhooks.wait_for_deliveries(result="gave_up")
     assert last["status"] == 302
     assert "redirects are not followed" in (last["error"] or "")
     assert len(receiver.received) == 3  # the Location was never visited
@@ -187,19 +187,19 @@ def test_a_full_queue_drops_the_oldest_waiting_events_and_counts_them() -> None:
         run_emulator(webhook_queue=2, metrics=True, **FAST) as emulator,
     ):
         receiver.hold()
-        emulator.client.set_webhooks([{"url": receiver.url, "events": ["request"]}])
+        emulator.client.webhooks.set([{"url": receiver.url, "events": ["request"]}])
         poke(emulator, 6)
         # Read after every journal row committed, so all six events were handed over.
         assert len(emulator.client.requests(path="/rest/login")) == 6
         # The first event is being POSTed (held); five more arrive for a queue of
         # two: the three oldest of them are dropped.
         receiver.wait_for(1)
-        [status] = emulator.client.webhooks()
+        [status] = emulator.client.webhooks.list()
         assert metric(emulator, "push_emulator_webhook_events_dropped_total") == 3
         assert metric(emulator, "push_emulator_webhook_events_queued") == 2
         receiver.release()
         receiver.wait_for(3)
-        emulator.client.wait_for_webhook_deliveries(count=3, result="delivered")
+        emulator.client.webhooks.wait_for_deliveries(count=3, result="delivered")
         users = [b["data"]["apiUser"] for b in receiver.bodies()]
     # Six events, one under way, two waiting: three were dropped, and the two kept are the
     # newest, delivered after the one under way.
@@ -210,10 +210,10 @@ def test_a_full_queue_drops_the_oldest_waiting_events_and_counts_them() -> None:
 
 def test_delay_ms_holds_each_event_back() -> None:
     with receiving() as receiver, run_emulator() as emulator:
-        emulator.client.set_webhooks([{"url": receiver.url, "events": ["request"], "delayMs": 300}])
+        emulator.client.webhooks.set([{"url": receiver.url, "events": ["request"], "delayMs": 300}])
         poke(emulator)
         [item] = receiver.wait_for(1)
-        [attempt] = emulator.client.wait_for_webhook_deliveries()
+        [attempt] = emulator.client.webhooks.wait_for_deliveries()
     published = datetime.fromisoformat(item.body["at"].replace("Z", "+00:00"))
     started = datetime.fromisoformat(attempt["at"].replace("Z", "+00:00"))
     # The loop's timers may fire up to its clock's resolution early; 10 ms is ample.
@@ -225,14 +225,14 @@ def test_the_preset_file_is_in_force_at_start_and_again_after_a_reset(tmp_path: 
         presets = tmp_path / "webhooks.json"
         presets.write_text(json.dumps([{"url": receiver.url, "events": ["reset"]}]))
         with run_emulator(webhooks=presets) as emulator:
-            assert [w["webhook"]["url"] for w in emulator.client.webhooks()] == [receiver.url]
-            emulator.client.clear_webhooks()
-            assert emulator.client.webhooks() == []
+            assert [w["webhook"]["url"] for w in emulator.client.webhooks.list()] == [receiver.url]
+            emulator.client.webhooks.clear()
+            assert emulator.client.webhooks.list() == []
             emulator.client.reset()
-            assert [w["webhook"]["url"] for w in emulator.client.webhooks()] == [receiver.url]
+            assert [w["webhook"]["url"] for w in emulator.client.webhooks.list()] == [receiver.url]
             [item] = receiver.wait_for(1)
             assert item.body["kind"] == "reset"
-            emulator.client.wait_for_webhook_deliveries()
+            emulator.client.webhooks.wait_for_deliveries()
             emulator.client.reset()  # the log is cleared, then this reset is delivered
-            [attempt] = emulator.client.wait_for_webhook_deliveries()
+            [attempt] = emulator.client.webhooks.wait_for_deliveries()
     assert attempt["eventId"] != item.body["id"]

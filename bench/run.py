@@ -87,6 +87,22 @@ def measure_emulator(
     return result, stored
 
 
+def hello_world(args: argparse.Namespace, script: Path) -> dict[str, float]:
+    """The baseline: bench/hello.py under the same wrk load (`script`'s body, ignored)."""
+    port = free_port()
+    hello = [
+        str(BIN / "uvicorn"),
+        "bench.hello:app",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    with serve_process(hello, port, cwd=ROOT):
+        return run_wrk(f"http://127.0.0.1:{port}/", args.seconds, args.connections, script)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10)
@@ -98,20 +114,7 @@ def main() -> int:
     script = work / "hello.lua"
     script.write_text(LUA % json.dumps(SEND_BODY))
 
-    hello_port = free_port()
-    hello = [
-        str(BIN / "uvicorn"),
-        "bench.hello:app",
-        "--port",
-        str(hello_port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    with serve_process(hello, hello_port, cwd=ROOT):
-        baseline = run_wrk(
-            f"http://127.0.0.1:{hello_port}/", args.seconds, args.connections, script
-        )
+    baseline = hello_world(args, script)
     hello_rps = baseline["rps"]
     print(f"hello-world:   {hello_rps:9.0f} req/s   p99 {baseline['p99_ms']:.1f} ms")
     all_committed = True

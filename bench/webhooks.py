@@ -24,7 +24,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import BIN, LUA, SEND_BODY, run_wrk  # noqa: E402
+from bench.run import BIN, LUA, SEND_BODY, hello_world, run_wrk  # noqa: E402
 from emulator.serving import free_port, serve_process  # noqa: E402
 
 RECEIVER_SECONDS = 2.0
@@ -129,25 +129,9 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="push-bench-"))
     script = work / "send.lua"
     script.write_text(LUA % json.dumps(SEND_BODY))
-    results: dict[str, dict[str, float]] = {}
-
-    hello_port = free_port()
-    hello = [
-        str(BIN / "uvicorn"),
-        "bench.hello:app",
-        "--port",
-        str(hello_port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    with serve_process(hello, hello_port, cwd=ROOT):
-        results["hello"] = run_wrk(
-            f"http://127.0.0.1:{hello_port}/", args.seconds, args.connections, script
-        )
-
-    hello_rps = results["hello"]["rps"]
-    print(f"hello-world:   {hello_rps:9.0f} req/s   p99 {results['hello']['p99_ms']:.1f} ms")
+    hello = hello_world(args, script)
+    hello_rps = hello["rps"]
+    print(f"hello-world:   {hello_rps:9.0f} req/s   p99 {hello['p99_ms']:.1f} ms")
     committed = True
     with slow_receiver() as slow:
         webhooks = work / "webhooks.json"

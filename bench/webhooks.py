@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 import socket
-import sqlite3
 import sys
 import tempfile
 import threading
@@ -24,7 +23,15 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import BIN, LUA, SEND_BODY, hello_world, run_wrk  # noqa: E402
+from bench.run import (  # noqa: E402
+    LUA,
+    SEND_BODY,
+    SERVE,
+    hello_world,
+    run_wrk,
+    server_env,
+    stored_sends,
+)
 from emulator.serving import free_port, serve_process  # noqa: E402
 
 RECEIVER_SECONDS = 2.0
@@ -75,26 +82,16 @@ def measure_emulator(
     accepted send), stored sends, and /metrics."""
     port = free_port()
     db = work / f"{name}.db"
-    env = {
-        **os.environ,
-        "EMULATOR_PORT": str(port),
-        "EMULATOR_DB": str(db),
-        # The bench measures the send path, not the bucket: make it effectively unlimited.
-        "EMULATOR_RATE_CAPACITY": "1000000000",
-        "EMULATOR_RATE_REFILL": "1000000000",
-        **extra_env,
-    }
+    env = server_env(port, db, extra_env)
     url = f"http://127.0.0.1:{port}/rest/push/sendInstant"
     metrics = ""
-    with serve_process([str(BIN / "push-emulator"), "serve"], port, env=env, cwd=ROOT) as server:
+    with serve_process(SERVE, port, env=env, cwd=ROOT) as server:
         before = cpu_seconds(server.pid)
         result = run_wrk(url, args.seconds, args.connections, script)
         result["cpu_us"] = (cpu_seconds(server.pid) - before) / max(result["ok"], 1) * 1e6
         if extra_env.get("EMULATOR_METRICS") == "true":
             metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text
-    with sqlite3.connect(db) as connection:
-        stored = int(connection.execute("SELECT COUNT(*) FROM send").fetchone()[0])
-    return result, stored, metrics
+    return result, stored_sends(db), metrics
 
 
 def webhook_figures(metrics: str) -> str:

@@ -3,6 +3,10 @@
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
+# typing_extensions' TypedDict (pydantic's own dependency) for the shapes the API documents
+# with them too: on Python 3.11 pydantic takes only this kind.
+from typing_extensions import TypedDict as SchemaTypedDict
+
 
 class Notification(TypedDict, total=False):
     """A send's own text: the inline content or the default language's entry, as sent."""
@@ -176,6 +180,32 @@ class Fixtures(TypedDict, total=False):
     tables: list[dict[str, Any]]
     segments: list[dict[str, Any]]
     devices: list[dict[str, Any]]
+
+
+class WebhookAttempt(SchemaTypedDict):
+    """One attempt in the webhook deliveries log (also the API's documented shape)."""
+
+    id: int
+    at: str
+    webhook: int
+    url: str
+    eventId: int
+    eventKind: str
+    attempt: int
+    result: str  # delivered, failed (another try follows) or gave_up
+    status: int | None
+    latencyMs: float
+    error: str | None
+
+
+class WebhookState(TypedDict):
+    index: int
+    webhook: dict[str, Any]  # url, events, secret, delayMs, headers; secrets masked
+    queued: int
+    delivered: int
+    failed: int
+    gaveUp: int
+    dropped: int
 
 
 @dataclass(frozen=True)

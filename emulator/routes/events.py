@@ -24,7 +24,7 @@ async def event_stream(
 
     With `api_user`, events that name another API user are left out; those that name none
     (a reset, a prune) concern everyone and pass."""
-    async with events.subscribe() as subscription:
+    async with events.subscribe(stream=True) as subscription:
         # Sent once subscribed: a client that has read it will not miss a later event.
         yield b": connected\n\n"
         while True:
@@ -38,8 +38,11 @@ async def event_stream(
                 continue
             if api_user is not None and event.data.get("apiUser", api_user) != api_user:
                 continue
-            yield (
-                b"event: " + event.kind.encode() + b"\ndata: " + orjson.dumps(event.data) + b"\n\n"
+            # The SSE id is the event's id, the one its webhook deliveries carry too.
+            yield b"id: %d\nevent: %b\ndata: %b\n\n" % (
+                event.id,
+                event.kind.encode(),
+                orjson.dumps(event.data),
             )
 
 

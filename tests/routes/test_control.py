@@ -239,6 +239,12 @@ ADMIN_ROUTES = [
     ("PUT", "/_emulator/fixtures"),
     ("POST", "/_emulator/deliveries/1/open"),
     ("POST", "/_emulator/deliveries/1/click"),
+    ("GET", "/_emulator/webhooks"),
+    ("PUT", "/_emulator/webhooks"),
+    ("DELETE", "/_emulator/webhooks"),
+    ("GET", "/_emulator/webhooks/deliveries"),
+    ("DELETE", "/_emulator/webhooks/deliveries"),
+    ("GET", "/_emulator/webhooks/deliveries/wait"),
     ("GET", "/_emulator/docs"),
     ("GET", "/_emulator/openapi.json"),
 ]

@@ -34,6 +34,7 @@ $(BENCH_STAMP): $(STAMP)
 bench: $(BENCH_STAMP)
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/webhooks.py
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/inspection.py

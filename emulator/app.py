@@ -14,7 +14,19 @@ from emulator.errors import ApiError, BadRequest
 from emulator.middleware.body_limit import BodyLimitMiddleware
 from emulator.middleware.faults import FaultMiddleware
 from emulator.middleware.journal import JournalMiddleware
-from emulator.routes import behaviour, control, docs, events, health, inspect, rest, ui
+from emulator.middleware.metrics import MetricsMiddleware
+from emulator.routes import (
+    behaviour,
+    control,
+    docs,
+    events,
+    health,
+    inspect,
+    metrics,
+    rest,
+    ui,
+    webhooks,
+)
 from emulator.routes.deps import ADMIN_RESPONSES, require_admin
 from emulator.runtime import Runtime
 from emulator.settings import Settings
@@ -33,7 +45,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         await runtime.writer.start()
         runtime.dispatcher.start()
         try:
-            async with pruning(runtime):
+            async with pruning(runtime), runtime.webhooks.running():
                 yield
         finally:
             # The dispatcher's thread may be waiting on a write that this loop commits, so it
@@ -61,12 +73,15 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         control.router,
         inspect.router,
         events.router,
+        webhooks.router,
         docs.router,
         ui.fragments,
     ):
         app.include_router(
             router, prefix=CONTROL_PREFIX, dependencies=admin, responses=ADMIN_RESPONSES
         )
+    if runtime.metrics is not None:
+        app.include_router(metrics.router, dependencies=admin)
     app.include_router(ui.pages)
     app.mount(ui.STATIC_URL, ui.static_files(), name="ui-static")
 
@@ -75,6 +90,14 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.add_middleware(FaultMiddleware, runtime=runtime, prefix=REST_PREFIX)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, prefix=REST_PREFIX)
     app.add_middleware(JournalMiddleware, runtime=runtime, prefix=REST_PREFIX)
+    if runtime.metrics is not None:
+        # Outermost: it times and counts what every other layer answered.
+        app.add_middleware(
+            MetricsMiddleware,
+            metrics=runtime.metrics,
+            routes=app.router.routes,
+            prefix=CONTROL_PREFIX,
+        )
 
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(HTTPException, _http_error)

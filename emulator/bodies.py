@@ -1,10 +1,11 @@
 """Request bodies as JSON and as models: every problem a 400 naming the field and the rule."""
 
 import re
+from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from emulator.errors import BadRequest
 
@@ -109,3 +110,43 @@ def validate_json(model: type[M], body: bytes) -> M:
         return model.model_validate_json(body)
     except ValidationError as error:
         raise BadRequest(describe_errors(error)) from None
+
+
+class RuleError(ValueError):
+    """Rules that cannot be used (fault rules, webhooks); `problems` name each field."""
+
+    what = "rules"  # the file's name in a message: "faults file x.json: ..."
+    noun = "rules"  # what the array holds: "body: must be an array of fault rules"
+
+    def __init__(self, problems: list[str], source: str = "") -> None:
+        self.problems = problems
+        prefix = f"{self.what} file {source}: " if source else ""
+        super().__init__(prefix + "; ".join(problems))
+
+
+def parse_rule_list(
+    data: Any,
+    adapter: TypeAdapter[list[M]],
+    error: type[RuleError],
+    max_rules: int,
+    source: str = "",
+) -> list[M]:
+    """A JSON array of rules, or `error` naming each bad field ('[0].action.status: ...')."""
+    if not isinstance(data, list):
+        raise error([f"body: must be an array of {error.noun}"], source)
+    if len(data) > max_rules:
+        raise error([f"body: at most {max_rules} {error.noun}"], source)
+    try:
+        return adapter.validate_python(data)
+    except ValidationError as invalid:
+        raise error(describe_errors(invalid, name_fields=True), source) from None
+
+
+def read_rule_file(path: Path, error: type[RuleError]) -> Any:
+    """The decoded JSON of a rules file (EMULATOR_FAULTS, EMULATOR_WEBHOOKS), or `error`."""
+    try:
+        return orjson.loads(path.read_bytes())
+    except OSError as failure:
+        raise error([f"cannot be read ({failure.strerror})"], str(path)) from None
+    except orjson.JSONDecodeError as failure:
+        raise error([f"is not valid JSON ({failure})"], str(path)) from None

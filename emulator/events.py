@@ -2,11 +2,15 @@
 
 import asyncio
 import contextlib
+import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Final, Literal
+
+log = logging.getLogger("emulator.events")
 
 # Every kind of event, in one place. Streamed to clients (GET /_emulator/events):
 REQUEST: Final = "request"  # a /rest request was journaled: method, path, status, apiUser
@@ -16,6 +20,7 @@ DELIVERY: Final = "delivery"  # a delivery was opened or clicked: id, sendId, op
 SEND_READ: Final = "send.read"  # sends were marked read in the inbox: key (None: all), marked
 RESET: Final = "reset"  # POST /_emulator/reset cleared everything
 PRUNE: Final = "prune"  # retention removed old rows: sends, deliveries, requests
+WEBHOOK: Final = "webhook"  # a webhook attempt ended: its log entry (never sent to webhooks)
 # Internal only, never streamed:
 SHUTDOWN: Final = "shutdown"  # the server is stopping: streams and waits end
 CLOCK: Final = "clock"  # the emulator's clock moved (the pruner's own subscription)
@@ -28,19 +33,32 @@ EventKind = Literal[
     "send.read",
     "reset",
     "prune",
+    "webhook",
     "shutdown",
     "clock",
 ]
-STREAMED_KINDS: tuple[str, ...] = (REQUEST, SEND, SEND_STATUS, DELIVERY, SEND_READ, RESET, PRUNE)
+STREAMED_KINDS: tuple[str, ...] = (
+    REQUEST, SEND, SEND_STATUS, DELIVERY, SEND_READ, RESET, PRUNE, WEBHOOK
+)  # fmt: skip
+# What a webhook may ask for: every streamed kind but its own attempts, which would feed back.
+WEBHOOK_KINDS: tuple[str, ...] = tuple(k for k in STREAMED_KINDS if k != WEBHOOK)
 
 # A subscriber that falls this far behind loses its oldest events rather than growing memory.
 SUBSCRIBER_BACKLOG = 1000
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass costs four times as much to build, and one is built for every
+# request and status change. Receivers share each event and never change it.
+@dataclass(slots=True)
 class Event:
     kind: EventKind
     data: dict[str, Any] = field(default_factory=dict)
+    id: int = 0  # numbered by the bus from 1, in publishing order, for the life of the process
+    at: datetime | None = None  # the emulator's clock when it was published
+
+
+# Called on the publisher's thread, in publishing order; it must be quick and never publish.
+Listener = Callable[[Event], None]
 
 
 class Subscription:
@@ -65,32 +83,66 @@ class Subscription:
 
 
 class EventBus:
-    """Publish from any thread; each subscriber receives on its own event loop."""
+    """Publish from any thread; each subscriber receives on its own event loop, and each
+    listener on the publisher's thread. Every event gets its id and time here, once, so the
+    stream and the webhooks name it alike."""
 
-    def __init__(self) -> None:
+    def __init__(self, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._now = now
         self._subscribers: set[Subscription] = set()
+        self._listeners: list[Listener] = []
+        self._streams = 0
+        self._last_id = 0
         self._lock = threading.Lock()
 
     def publish(self, kind: EventKind, **data: Any) -> None:
-        event = Event(kind, data)
+        # Numbered and handed on under one lock, so every receiver sees the ids in order
+        # even when the loop and the dispatcher's thread publish at once.
         with self._lock:
-            subscribers = list(self._subscribers)
-        for subscription in subscribers:
-            # A closed loop means that subscriber is on its way out.
-            with contextlib.suppress(RuntimeError):
-                subscription.loop.call_soon_threadsafe(subscription._put, event)
+            self._last_id += 1
+            if not self._subscribers and not self._listeners:
+                return
+            event = Event(kind, data, self._last_id, self._now())
+            for listener in self._listeners:
+                try:
+                    listener(event)
+                except Exception:
+                    log.exception("an event listener failed")
+            for subscription in self._subscribers:
+                # A closed loop means that subscriber is on its way out.
+                with contextlib.suppress(RuntimeError):
+                    subscription.loop.call_soon_threadsafe(subscription._put, event)
+
+    def listen(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener` with every event from now on; returns the call that stops it."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def stop() -> None:
+            with self._lock, contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return stop
 
     @asynccontextmanager
-    async def subscribe(self) -> AsyncIterator[Subscription]:
+    async def subscribe(self, *, stream: bool = False) -> AsyncIterator[Subscription]:
+        """A queue of every event from now on; `stream` counts it as an open event stream."""
         subscription = Subscription(asyncio.get_running_loop())
         with self._lock:
             self._subscribers.add(subscription)
+            self._streams += stream
         try:
             yield subscription
         finally:
             with self._lock:
                 self._subscribers.discard(subscription)
+                self._streams -= stream
 
     @property
     def subscriber_count(self) -> int:
         return len(self._subscribers)
+
+    @property
+    def stream_count(self) -> int:
+        """Open GET /_emulator/events streams."""
+        return self._streams

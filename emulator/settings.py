@@ -75,6 +75,28 @@ class Settings(BaseSettings):
     ready_file: Path | None = Field(
         None, description="Also write serve's ready line (JSON) to this file once serving."
     )
+    webhooks: Path | None = Field(None, description="JSON file of webhooks to preset at start-up.")
+    instance: Annotated[str, Field(min_length=1, max_length=100)] = Field(
+        "push-emulator", description="This emulator's name, sent in every webhook event."
+    )
+    webhook_timeout: Annotated[float, Field(gt=0, le=60)] = Field(
+        5.0, description="Seconds a webhook receiver has to answer one attempt."
+    )
+    webhook_backoff: Annotated[float, Field(ge=0, le=60)] = Field(
+        1.0, description="Seconds before a webhook's second try; doubled before the third."
+    )
+    webhook_in_flight: Annotated[int, Field(ge=1, le=100)] = Field(
+        4, description="Webhook attempts under way at once, across all webhooks."
+    )
+    webhook_queue: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
+        1000, description="Events a webhook keeps waiting; past that the oldest are dropped."
+    )
+    webhook_log: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
+        1000, description="Webhook attempts kept in the deliveries log (the newest)."
+    )
+    metrics: bool = Field(
+        False, description="Serve Prometheus metrics at /metrics (behind the admin token)."
+    )
 
     @field_validator("host")
     @classmethod

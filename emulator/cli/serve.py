@@ -76,7 +76,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from emulator.app import create_app
-    from emulator.faults import FaultRuleError
+    from emulator.bodies import RuleError
     from emulator.push.fixtures import FixtureError
     from emulator.serving import EmulatorServer, PortUnavailable, bound_socket
     from emulator.storage.db import DatabaseError
@@ -84,7 +84,7 @@ def serve(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     try:
         app = create_app(settings)
-    except (FixtureError, DatabaseError, FaultRuleError) as error:
+    except (FixtureError, DatabaseError, RuleError) as error:
         raise SystemExit(f"push-emulator: {error}") from None
     try:
         sock = bound_socket(settings.host, settings.port)

@@ -1,7 +1,7 @@
 """The typed Python client of the /_emulator API, for test suites and the CLI."""
 
 from emulator.client.core import EmulatorClient
-from emulator.client.errors import EmulatorError, WaitTimeout
+from emulator.client.errors import EmulatorError, WaitTimeout, WebhookWaitTimeout
 from emulator.client.shapes import (
     ApiUserItem,
     Bucket,
@@ -21,6 +21,8 @@ from emulator.client.shapes import (
     SendDetail,
     SendItem,
     SendsPage,
+    WebhookAttempt,
+    WebhookState,
 )
 from emulator.urls import DEFAULT_URL, default_url
 
@@ -47,5 +49,8 @@ __all__ = [
     "SendItem",
     "SendsPage",
     "WaitTimeout",
+    "WebhookAttempt",
+    "WebhookState",
+    "WebhookWaitTimeout",
     "default_url",
 ]

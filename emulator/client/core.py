@@ -8,7 +8,7 @@ import httpx
 import orjson
 
 from emulator import CONTROL_PREFIX
-from emulator.client.controls import ClockControl, Faults, RateLimitControl
+from emulator.client.controls import ClockControl, Faults, RateLimitControl, Webhooks
 from emulator.client.errors import EmulatorError, WaitTimeout
 from emulator.client.keywords import query_params
 from emulator.client.shapes import (
@@ -36,7 +36,7 @@ from emulator.urls import default_url
 
 class EmulatorClient:
     """Reads and controls a running emulator: `sends()`, `last_send()`, `wait_for_sends()`,
-    `reset()`, and the controls `faults`, `rate_limits`, `clock`, `seed()`.
+    `reset()`, and the controls `faults`, `rate_limits`, `clock`, `webhooks`, `seed()`.
 
     Filters are keywords in snake_case (`contact_key="c-001"`) or the API's camelCase; an
     unknown one is a TypeError before any call. Lists page through every match.
@@ -64,6 +64,7 @@ class EmulatorClient:
         self.faults = Faults(self._call)
         self.rate_limits = RateLimitControl(self._call)
         self.clock = ClockControl(self._call)
+        self.webhooks = Webhooks(self._call)
 
     def __enter__(self) -> "EmulatorClient":
         return self

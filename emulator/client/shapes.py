@@ -205,6 +205,32 @@ class Fixtures(TypedDict, total=False):
     devices: list[dict[str, Any]]
 
 
+class WebhookAttempt(TypedDict):
+    """One attempt in the webhook deliveries log (also the API's documented shape)."""
+
+    id: int
+    at: str
+    webhook: int
+    url: str
+    eventId: int
+    eventKind: str
+    attempt: int
+    result: str  # delivered, failed (another try follows) or gave_up
+    status: int | None
+    latencyMs: float
+    error: str | None
+
+
+class WebhookState(TypedDict):
+    index: int
+    webhook: dict[str, Any]  # url, events, secret, delayMs, headers; secrets masked
+    queued: int
+    delivered: int
+    failed: int
+    gaveUp: int
+    dropped: int
+
+
 @dataclass(frozen=True)
 class Event:
     """One Server-Sent Event of /_emulator/events: its kind and JSON data."""

@@ -83,6 +83,8 @@ class Dispatcher:
         self._busy = False
         # Sends that failed to dispatch (by transaction id), so they are not retried in a loop.
         self._given_up: set[str] = set()
+        # Told each chunk of delivery rows once it is committed (the metrics count outcomes).
+        self.on_deliveries: Callable[[list[DeliveryRow]], None] | None = None
 
     # -- control -------------------------------------------------------------------------
 
@@ -194,7 +196,7 @@ class Dispatcher:
         created_at = sql_datetime(self._clock.now())
         total = 0
         sample: DeliveryRow | None = None
-        in_flight: list[Future[bool]] = []
+        in_flight: list[tuple[Future[bool], list[DeliveryRow]]] = []
         exhausted = False
         while not exhausted and not self._stopping:
             rows: list[DeliveryRow] = []
@@ -211,10 +213,10 @@ class Dispatcher:
             if rows:
                 sample = sample or rows[0]
                 total += len(rows)
-                in_flight.append(self._writer.submit(dispatch.insert_chunk(send, rows)))
-            if len(in_flight) >= IN_FLIGHT and not in_flight.pop(0).result():
+                in_flight.append((self._writer.submit(dispatch.insert_chunk(send, rows)), rows))
+            if len(in_flight) >= IN_FLIGHT and not self._committed(*in_flight.pop(0)):
                 return  # the send is gone: nothing left to complete
-        if not all([future.result() for future in in_flight]):
+        if not all([self._committed(*chunk) for chunk in in_flight]):
             return
         if self._stopping:
             return  # left Sending: the next start finishes it without duplicating rows
@@ -241,6 +243,14 @@ class Dispatcher:
             ),
         )
         return iter_audience(self._indexes.of(fixtures), audience), INSTANT_TAGS
+
+    def _committed(self, chunk: "Future[bool]", rows: list[DeliveryRow]) -> bool:
+        """Wait for a chunk's commit; False when its send was gone (nothing was written)."""
+        if not chunk.result():
+            return False
+        if self.on_deliveries is not None:
+            self.on_deliveries(rows)
+        return True
 
     def _set_status(self, send: Job, status: str) -> bool:
         """Move a send on if no one else did (a reset may have removed it); publish after."""
@@ -269,6 +279,7 @@ class Dispatcher:
             id=send.id,
             trackingId=send.tracking_id,
             status=status,
+            sendKind=send.kind,
             apiUser=send.api_user,
             **shown,
         )

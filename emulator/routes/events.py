@@ -7,6 +7,7 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import StreamingResponse
 
+from emulator.client.shapes import WebhookAttempt
 from emulator.errors import BadRequest
 from emulator.events import (
     DELIVERY,
@@ -18,6 +19,7 @@ from emulator.events import (
     SEND_STATUS,
     SHUTDOWN,
     STREAMED_KINDS,
+    WEBHOOK,
     EventBus,
 )
 from emulator.filters import EVENT_PARAMS, openapi_parameters, unknown, unknown_params
@@ -69,19 +71,20 @@ class PruneEvent(Shape):
 
 
 # What each streamed kind's `data` holds; a kind added to events.py must be described here.
-EVENT_DATA: dict[str, type[Shape]] = {
+EVENT_DATA: dict[str, Any] = {
     REQUEST: RequestEvent,
     SEND: SendEvent,
     SEND_STATUS: SendEvent,
     DELIVERY: DeliveryEvent,
     SEND_READ: ReadEvent,
+    WEBHOOK: WebhookAttempt,
     RESET: ResetEvent,
     PRUNE: PruneEvent,
 }
 assert set(EVENT_DATA) == set(STREAMED_KINDS), "every streamed kind has its data described"
 
 
-def _event_item(kind: str, model: type[Shape]) -> dict[str, Any]:
+def _event_item(kind: str, model: Any) -> dict[str, Any]:
     data = {"type": "string", "contentMediaType": JSON, "contentSchema": schema_of(model)}
     return {
         "type": "object",
@@ -129,7 +132,7 @@ async def event_stream(
 
     With `api_user`, events that name another API user are left out; those that name none
     (a reset, a prune) concern everyone and pass."""
-    async with events.subscribe() as subscription:
+    async with events.subscribe(stream=True) as subscription:
         # Sent once subscribed: a client that has read it will not miss a later event.
         yield b": connected\n\n"
         while True:
@@ -143,8 +146,11 @@ async def event_stream(
                 continue
             if api_user is not None and event.data.get("apiUser", api_user) != api_user:
                 continue
-            yield (
-                b"event: " + event.kind.encode() + b"\ndata: " + orjson.dumps(event.data) + b"\n\n"
+            # The SSE id is the event's id, the one its webhook deliveries carry too.
+            yield b"id: %d\nevent: %b\ndata: %b\n\n" % (
+                event.id,
+                event.kind.encode(),
+                orjson.dumps(event.data),
             )
 
 

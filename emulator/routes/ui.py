@@ -10,7 +10,16 @@ from starlette.staticfiles import StaticFiles
 
 from emulator import CONTROL_PREFIX
 from emulator.errors import BadRequest
-from emulator.events import DELIVERY, PRUNE, REQUEST, RESET, SEND, SEND_READ, SEND_STATUS
+from emulator.events import (
+    DELIVERY,
+    PRUNE,
+    REQUEST,
+    RESET,
+    SEND,
+    SEND_READ,
+    SEND_STATUS,
+    WEBHOOK,
+)
 from emulator.routes.deps import RuntimeDep
 from emulator.runtime import Runtime
 from emulator.storage.inbox import count_unread, deliveries_to_token, first_deliveries
@@ -47,6 +56,14 @@ from emulator.ui.requests_view import (
     requests_list,
 )
 from emulator.ui.send_view import send_detail_body, send_fragment_url
+from emulator.ui.webhooks_view import (
+    WEBHOOKS_LIMIT,
+    WebhooksQuery,
+    webhooks_body,
+    webhooks_fragment_url,
+    webhooks_list,
+)
+from emulator.webhooks.log import AttemptFilters
 
 STATIC_URL = STATIC
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -63,6 +80,7 @@ INBOX_EVENTS = ",".join([SEND, SEND_STATUS, SEND_READ, RESET, PRUNE])
 SEND_EVENTS = ",".join([SEND_STATUS, DELIVERY, RESET, PRUNE])
 REQUEST_EVENTS = ",".join([REQUEST, RESET, PRUNE])
 FEED_EVENTS = ",".join([SEND_STATUS, DELIVERY, SEND_READ, RESET, PRUNE])
+WEBHOOK_EVENTS = ",".join([WEBHOOK, RESET])
 
 Part = Literal["list", "body"]
 
@@ -295,4 +313,38 @@ async def requests_fragment(
     listing, code = await _requests(runtime, query)
     if part == "body":
         return html(requests_body(query, listing), code)
+    return html(listing, code)
+
+
+# -- webhooks -------------------------------------------------------------------------------
+
+
+async def _webhooks(runtime: Runtime, query: WebhooksQuery) -> tuple[Html, int]:
+    try:
+        filters = AttemptFilters.from_query(query.params())
+    except BadRequest as error:
+        return error_box("; ".join(error.problems)), 400
+    attempts = runtime.webhooks.log.page(filters, None, WEBHOOKS_LIMIT).items
+    return webhooks_list(runtime.webhooks.status(), attempts, bool(query.result)), 200
+
+
+@pages.get(UI + "/webhooks")
+async def webhooks_page(runtime: RuntimeDep, result: str = "") -> HTMLResponse:
+    query = WebhooksQuery(result)
+    listing, code = Html(""), 200
+    if not _auth_required(runtime):
+        listing, code = await _webhooks(runtime, query)
+    body = webhooks_body(query, listing)
+    fragment = webhooks_fragment_url(query)
+    return _shell(runtime, "Webhooks", "webhooks", body, fragment, WEBHOOK_EVENTS, code)
+
+
+@fragments.get("/webhooks")
+async def webhooks_fragment(
+    runtime: RuntimeDep, part: Part = "list", result: str = ""
+) -> HTMLResponse:
+    query = WebhooksQuery(result)
+    listing, code = await _webhooks(runtime, query)
+    if part == "body":
+        return html(webhooks_body(query, listing), code)
     return html(listing, code)

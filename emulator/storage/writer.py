@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -69,6 +70,8 @@ class Writer:
         self._inline_lock = threading.Lock()
         self._closed = False
         self._stopping = False
+        # Told each served batch's time to commit (seconds) and its size: the metrics.
+        self.on_commit: Callable[[float, int], None] | None = None
 
     # -- life cycle -------------------------------------------------------------------
 
@@ -146,6 +149,11 @@ class Writer:
         """Wait until everything queued before this call is committed (read-your-writes)."""
         await self.run(lambda _connection: None)
 
+    @property
+    def queue_depth(self) -> int:
+        """Writes queued and not yet taken into a batch."""
+        return len(self._pending)
+
     def _serving_here(self) -> bool:
         return self._task is not None and threading.get_ident() == self._loop_thread
 
@@ -196,6 +204,7 @@ class Writer:
         rows = [i for i in batch if isinstance(i, _Row)]
         if self._connection.in_transaction():
             self._connection.rollback()  # left open by a failed write; start clean
+        started = time.perf_counter()
         transaction = self._connection.begin()
         try:
             _insert_grouped(self._connection, rows)
@@ -216,6 +225,8 @@ class Writer:
                 transaction.rollback()
             _finish([(call, False, error) for call in calls], [])
             return
+        if self.on_commit is not None:
+            self.on_commit(time.perf_counter() - started, len(batch))
         _finish([(call, True, r) for call, r in zip(calls, results, strict=True)], rows)
 
     def _commit_inline(self, batch: list[_Call | _Row]) -> None:

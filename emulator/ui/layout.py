@@ -38,7 +38,11 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
-NAV = (("inbox", "Inbox", f"{UI}/"), ("requests", "Requests", f"{UI}/requests"))
+NAV = (
+    ("inbox", "Inbox", f"{UI}/"),
+    ("requests", "Requests", f"{UI}/requests"),
+    ("webhooks", "Webhooks", f"{UI}/webhooks"),
+)
 # The per-platform clamps, generated from ui/platforms.py (routes/ui.py serves it).
 PLATFORM_CSS = f"{UI}/platforms.css"
 
@@ -168,4 +172,24 @@ def option(value: str, label: str, selected: Any) -> Html:
         value=value,
         label=label,
         selected=Html(" selected") if value == (selected or "") else Html(""),
+    )
+
+
+def filtered_list(
+    title: str, action: str, label: str, name: str, choices: Html, listing: Html
+) -> Html:
+    """A list view's body: its heading, one select filter, and the list the script re-reads."""
+    return render(
+        """<h1>{title}</h1>
+<form class="filters" id="filters" method="get" action="{action}">
+<label>{label} <select name="{name}"><option value="">All</option>{choices}</select></label>
+<noscript><button type="submit">Filter</button></noscript>
+</form>
+<div id="list">{listing}</div>""",
+        title=title,
+        action=action,
+        label=label,
+        name=name,
+        choices=choices,
+        listing=listing,
     )

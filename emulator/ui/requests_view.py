@@ -9,6 +9,7 @@ from emulator.ui.layout import (
     FRAGMENTS,
     UI,
     empty,
+    filtered_list,
     http_status_class,
     option,
     short_id,
@@ -125,17 +126,7 @@ def requests_list(page: Page, query: RequestsQuery) -> Html:
 
 def requests_body(query: RequestsQuery, listing: Html) -> Html:
     choices = join(option(value, label, query.status) for value, label in STATUS_CHOICES)
-    return render(
-        """<h1>Requests</h1>
-<form class="filters" id="filters" method="get" action="{action}">
-<label>Status <select name="status"><option value="">All</option>{choices}</select></label>
-<noscript><button type="submit">Filter</button></noscript>
-</form>
-<div id="list">{listing}</div>""",
-        action=f"{UI}/requests",
-        choices=choices,
-        listing=listing,
-    )
+    return filtered_list("Requests", f"{UI}/requests", "Status", "status", choices, listing)
 
 
 def requests_fragment_url(query: RequestsQuery) -> str:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from emulator.settings import Settings
-from tests.support.demo import ANDROID_APP
+from tests.support.demo import ANDROID_APP, PAYLOADS
 from tests.support.server import CLI, free_port, run_cli, serving, stop
 
 pytestmark = pytest.mark.process
@@ -61,6 +61,16 @@ def test_every_setting_has_a_flag() -> None:
             ["--fixtures", "/nonexistent/fixtures"],
             {},
             "/nonexistent/fixtures: fixtures folder not found",
+        ),
+        (
+            ["--webhooks", str(PAYLOADS / "webhook_url_not_http.json")],
+            {},
+            "webhook_url_not_http.json: [0].url: must be an http or https URL",
+        ),
+        (
+            ["--webhook-timeout", "0"],
+            {},
+            "bad setting --webhook-timeout / EMULATOR_WEBHOOK_TIMEOUT",
         ),
     ],
 )

@@ -29,7 +29,9 @@ def dispatched(client: TestClient) -> None:
     assert runtime_of(client).dispatcher.wait_idle(10)
 
 
-@pytest.mark.parametrize("path", ["/", "/_emulator/ui/", "/_emulator/ui/requests"])
+@pytest.mark.parametrize(
+    "path", ["/", "/_emulator/ui/", "/_emulator/ui/requests", "/_emulator/ui/webhooks"]
+)
 def test_every_page_sends_a_strict_content_security_policy(client: TestClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 200
@@ -183,6 +185,51 @@ def test_copy_as_curl_reproduces_the_body_with_a_token_that_works(client: TestCl
     assert "USERKEY" in curl_command("http://h", "{}", "gone-user", fixtures)
 
 
+def log_attempt(client: TestClient, **fields: Any) -> None:
+    """An attempt in the deliveries log, as the webhook service records one."""
+    runtime_of(client).webhooks.log.add(
+        **{
+            "at": runtime_of(client).clock.now(),
+            "webhook": 0,
+            "url": "http://worker:9000/in",
+            "event_id": 12,
+            "event_kind": "send.status",
+            "attempt": 1,
+            "result": "delivered",
+            "status": 200,
+            "latency_ms": 2.5,
+            "error": None,
+            **fields,
+        }
+    )
+
+
+def test_the_webhooks_view_lists_webhooks_masked_and_attempts_escaped(client: TestClient) -> None:
+    hook = {"url": "http://worker:9000/in?key=abc123", "secret": "a-long-shared-secret"}
+    assert client.put("/_emulator/webhooks", json=[hook]).status_code == 200
+    log_attempt(client)
+    log_attempt(client, result="failed", status=500, error=f"HTTP 500: {XSS}")
+    page = client.get("/_emulator/ui/webhooks")
+    assert page.status_code == 200
+    assert "http://worker:9000/in?key=%2A%2A%2A%2A" in page.text
+    assert "abc123" not in page.text
+    assert "a-long-shared-secret" not in page.text
+    assert XSS not in page.text
+    assert "HTTP 500: &lt;img src=x onerror=alert(1)&gt;" in page.text
+    assert page.text.count('class="attempt-row"') == 2
+    failed = client.get("/_emulator/ui/fragments/webhooks", params={"result": "failed"})
+    assert failed.text.count('class="attempt-row"') == 1
+    assert 'data-result="failed"' in failed.text
+    bad = client.get("/_emulator/ui/fragments/webhooks", params={"result": "nope"})
+    assert bad.status_code == 400
+
+
+def test_the_webhooks_view_says_how_to_set_one_when_there_is_none(client: TestClient) -> None:
+    page = client.get("/_emulator/ui/webhooks")
+    assert "No webhooks are set" in page.text
+    assert "No webhook attempt yet." in page.text
+
+
 @pytest.fixture
 def guarded(tmp_path: Path, fixtures_dir: Path) -> Iterator[TestClient]:
     settings = Settings(db=tmp_path / "g.db", fixtures=fixtures_dir, admin_token="s3cret-admin")
@@ -206,6 +253,11 @@ def test_with_an_admin_token_pages_hold_no_data_and_fragments_need_it(
     assert fragment.status_code == 200
     assert "Secret title" in fragment.text
     assert 'id="filters"' in fragment.text
+    guarded.put("/_emulator/webhooks", json=[{"url": "http://worker:9000/in"}], headers=admin)
+    assert "worker:9000" not in guarded.get("/_emulator/ui/webhooks").text
+    assert guarded.get("/_emulator/ui/fragments/webhooks").status_code == 401
+    webhooks = guarded.get("/_emulator/ui/fragments/webhooks", headers=admin)
+    assert "worker:9000" in webhooks.text
 
 
 def test_the_platform_stylesheet_and_the_docs_page_are_served_offline(client: TestClient) -> None:

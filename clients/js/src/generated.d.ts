@@ -4,7 +4,7 @@ export declare const QUERY_PARAMETERS: Readonly<Record<string, readonly string[]
 export declare const EVENT_KINDS: readonly EventKind[];
 export declare const FIXTURE_FILES: readonly (keyof Fixtures)[];
 
-export type EventKind = "request" | "send" | "send.status" | "delivery" | "send.read" | "reset" | "prune";
+export type EventKind = "request" | "send" | "send.status" | "delivery" | "send.read" | "webhook" | "reset" | "prune";
 
 export interface ApiUser {
   userkey: string;
@@ -526,6 +526,72 @@ export interface WaitMatched {
   items: SendItem[];
 }
 
+/** One attempt in the webhook deliveries log (also the API's documented shape). */
+export interface WebhookAttempt {
+  id: number;
+  at: string;
+  webhook: number;
+  url: string;
+  eventId: number;
+  eventKind: string;
+  attempt: number;
+  result: string;
+  status: number | null;
+  latencyMs: number;
+  error: string | null;
+}
+
+export interface WebhookAttemptPage {
+  items: WebhookAttempt[];
+  nextCursor: string | null;
+}
+
+export interface WebhookAttemptsMatched {
+  matched: number;
+  items: WebhookAttempt[];
+}
+
+/** One receiver: `url` gets every event of `events` ('*': all), `delayMs` after it. */
+export interface WebhookRule {
+  url: string;
+  events?: string[];
+  secret?: string | null;
+  delayMs?: number;
+  headers?: Record<string, string>;
+}
+
+/** A webhook as the API shows it: the secret, header values and URL credentials masked. */
+export interface WebhookShown {
+  url: string;
+  events: string[];
+  secret: string | null;
+  delayMs: number;
+  headers: Record<string, string>;
+}
+
+export interface WebhookStatus {
+  index: number;
+  webhook: WebhookShown;
+  /** events waiting for this webhook */
+  queued: number;
+  delivered: number;
+  /** attempts that failed and were tried again */
+  failed: number;
+  /** events given up after the last try */
+  gaveUp: number;
+  /** events dropped, oldest first, from a full queue */
+  dropped: number;
+}
+
+export interface WebhookWaitTimedOut {
+  code: number;
+  message: string;
+  matched: number;
+  count: number;
+  /** the newest attempts that did not match */
+  nearMisses: WebhookAttempt[];
+}
+
 /** The query of GET /_emulator/sends. */
 export interface SendsQuery {
   /** instant (SendInstantPush) or transactional (SendTransactionalPush) */
@@ -596,7 +662,7 @@ export interface WaitQuery {
   since?: string | Date;
   /** received before (ISO 8601, UTC) */
   until?: string | Date;
-  /** how many matching sends to wait for (default 1) */
+  /** how many matching items to wait for (default 1) */
   count?: number | string;
   /** seconds to wait, at most 120 (default 10) */
   timeout?: number | string;
@@ -659,5 +725,6 @@ export type EmulatorEvent =
   | { kind: "send.status"; data: SendEvent }
   | { kind: "delivery"; data: DeliveryEvent }
   | { kind: "send.read"; data: ReadEvent }
+  | { kind: "webhook"; data: WebhookAttempt }
   | { kind: "reset"; data: ResetEvent }
   | { kind: "prune"; data: PruneEvent };

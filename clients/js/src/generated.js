@@ -80,11 +80,27 @@ export const QUERY_PARAMETERS = Object.freeze({
     "until",
     "count",
     "timeout"
+  ],
+  "GET /_emulator/webhooks/deliveries": [
+    "result",
+    "eventKind",
+    "eventId",
+    "webhook",
+    "limit",
+    "cursor"
+  ],
+  "GET /_emulator/webhooks/deliveries/wait": [
+    "result",
+    "eventKind",
+    "eventId",
+    "webhook",
+    "count",
+    "timeout"
   ]
 });
 
 /** Every kind of event GET /_emulator/events streams. */
-export const EVENT_KINDS = Object.freeze(["request","send","send.status","delivery","send.read","reset","prune"]);
+export const EVENT_KINDS = Object.freeze(["request","send","send.status","delivery","send.read","webhook","reset","prune"]);
 
 /** The fixture files, as GET and PUT /_emulator/fixtures name them. */
 export const FIXTURE_FILES = Object.freeze(["api_users","applications","templates","tables","segments","devices"]);

@@ -137,6 +137,14 @@ export interface Settings {
   tokenTtl?: number;
   traceTtl?: string | number;
   readyFile?: string;
+  webhooks?: string;
+  instance?: string;
+  webhookTimeout?: number;
+  webhookBackoff?: number;
+  webhookInFlight?: number;
+  webhookQueue?: number;
+  webhookLog?: number;
+  metrics?: boolean;
   rateCapacity?: number;
   rateRefill?: number;
   maxBodyBytes?: number;

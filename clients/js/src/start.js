@@ -25,6 +25,14 @@ export const SETTINGS = Object.freeze([
   "seed",
   "faults",
   "readyFile",
+  "webhooks",
+  "instance",
+  "webhookTimeout",
+  "webhookBackoff",
+  "webhookInFlight",
+  "webhookQueue",
+  "webhookLog",
+  "metrics",
 ]);
 
 const START_TIMEOUT_MS = 30_000;

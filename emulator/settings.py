@@ -7,6 +7,8 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from emulator.ids import Seed
+
 # The bundled demo data lives beside the package in the source tree; an installed copy
 # (the container) names its folder with EMULATOR_FIXTURES instead.
 BUNDLED_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "default"
@@ -25,7 +27,8 @@ def parse_duration(value: object) -> object:
     return value
 
 
-Duration = Annotated[int, BeforeValidator(parse_duration), Field(ge=1)]
+# At most a hundred years: the clock's cut-off for an age must stay a real date.
+Duration = Annotated[int, BeforeValidator(parse_duration), Field(ge=1, le=100 * 365 * 86400)]
 
 
 class Settings(BaseSettings):
@@ -40,19 +43,19 @@ class Settings(BaseSettings):
     )
     fixtures: Path = Field(BUNDLED_FIXTURES, description="Folder of fixture JSON files.")
     strict: bool = Field(False, description="Turn every contract warning into a 400.")
-    token_ttl: Annotated[int, Field(ge=1)] = Field(
+    token_ttl: Annotated[int, Field(ge=1, le=100 * 365 * 86400)] = Field(
         3600, description="Seconds an access token from /rest/login lives."
     )
-    rate_capacity: Annotated[int, Field(ge=1)] = Field(
+    rate_capacity: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
         30, description="Default token-bucket capacity per API user."
     )
-    rate_refill: Annotated[float, Field(ge=0)] = Field(
+    rate_refill: Annotated[float, Field(ge=0, le=1_000_000)] = Field(
         30.0, description="Default tokens added per second per API user."
     )
     max_body_bytes: Annotated[int, Field(ge=1)] = Field(
         1024 * 1024, description="Largest request body accepted under /rest (413 above)."
     )
-    max_sends: Annotated[int, Field(ge=1)] | None = Field(
+    max_sends: Annotated[int, Field(ge=1, le=1_000_000_000)] | None = Field(
         None, description="Keep at most this many sends; the oldest are pruned (unset: all)."
     )
     max_age: Duration | None = Field(
@@ -61,7 +64,7 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = Field(
         None, description="When set, every /_emulator route needs 'Authorization: Bearer' it."
     )
-    seed: int | None = Field(
+    seed: Seed | None = Field(
         None, description="Seed for generated ids and tokens, so runs are reproducible."
     )
     faults: Path | None = Field(None, description="JSON file of fault rules to preset at start-up.")

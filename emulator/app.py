@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from emulator import CONTROL_PREFIX, REST_PREFIX, __version__
 from emulator.errors import ApiError, BadRequest
@@ -77,6 +78,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(Exception, _unexpected_error)
     return app
 
@@ -109,6 +111,11 @@ async def _validation_error(_request: Request, error: Exception) -> JsonResponse
         where = ".".join(str(p) for p in loc)
         problems.append(f"{where}: {item['msg']}" if where else str(item["msg"]))
     return error_response(BadRequest(problems))
+
+
+async def _client_gone(_request: Request, _error: Exception) -> JsonResponse:
+    # The client left mid-body: nobody reads this answer, and it is no server error to log.
+    return JsonResponse({"code": 499, "message": "The client disconnected."}, status_code=499)
 
 
 async def _unexpected_error(_request: Request, error: Exception) -> JsonResponse:

@@ -14,6 +14,8 @@ from emulator import CONTROL_PREFIX, REST_PREFIX, __version__
 from emulator.errors import ApiError, BadRequest
 from emulator.middleware.body_limit import BodyLimitMiddleware
 from emulator.middleware.faults import FaultMiddleware
+from emulator.middleware.header_limit import HeaderLimitMiddleware
+from emulator.middleware.hosts import HostCheckMiddleware
 from emulator.middleware.journal import JournalMiddleware
 from emulator.routes import behaviour, control, docs, events, health, inspect, rest, ui
 from emulator.routes.deps import require_admin
@@ -71,8 +73,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     # The last added is outermost. The journal wraps everything, so it records what the body
     # cap and the faults did; the cap comes before fault matching, which may read the body.
+    # The Host check and the header cap apply to every route, inside the journal so that a
+    # refused /rest request is journaled too.
     app.add_middleware(FaultMiddleware, runtime=runtime, prefix=REST_PREFIX)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, prefix=REST_PREFIX)
+    app.add_middleware(HostCheckMiddleware, settings=settings)
+    app.add_middleware(HeaderLimitMiddleware, limit=settings.max_header_bytes)
     app.add_middleware(JournalMiddleware, runtime=runtime, prefix=REST_PREFIX)
 
     app.add_exception_handler(ApiError, _api_error)

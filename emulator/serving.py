@@ -1,4 +1,4 @@
-"""Serving the emulator: uvicorn that ends open streams at shutdown, sockets, and readiness."""
+"""Serving the emulator: uvicorn as configured here, ending open streams at shutdown; sockets."""
 
 import contextlib
 import errno
@@ -8,12 +8,15 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
 
+from emulator.connections import protocol_for
 from emulator.events import SHUTDOWN
 from emulator.runtime import Runtime
+from emulator.settings import Settings
 
 START_TIMEOUT = 30.0
 
@@ -34,6 +37,18 @@ class EmulatorServer(uvicorn.Server):
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self.runtime.events.publish(SHUTDOWN)
         await super().shutdown(sockets)
+
+
+def server_config(app: Any, settings: Settings, log_level: str = "info") -> uvicorn.Config:
+    """How every emulator server runs: its own lifespan, no access log, and the guarded HTTP
+    protocol (a deadline for each request to arrive, a header cap; see connections.py)."""
+    return uvicorn.Config(
+        app,
+        log_level=log_level,
+        access_log=False,
+        lifespan="on",
+        http=protocol_for(settings),
+    )
 
 
 class PortUnavailable(OSError):

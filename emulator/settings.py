@@ -68,6 +68,19 @@ class Settings(BaseSettings):
         None, description="Seed for generated ids and tokens, so runs are reproducible."
     )
     faults: Path | None = Field(None, description="JSON file of fault rules to preset at start-up.")
+    allowed_hosts: str | None = Field(
+        None,
+        description="More host names to answer to, comma-separated ('*': any); IP addresses, "
+        "localhost, the machine's name and push-emulator always are.",
+    )
+    max_header_bytes: Annotated[int, Field(ge=1024, le=16 * 1024 * 1024)] = Field(
+        64 * 1024, description="Largest total size of a request's headers (431 above)."
+    )
+    request_timeout: Annotated[float, Field(gt=0, le=3600)] = Field(
+        30.0,
+        description="Seconds a client has to send a request's headers and body; a slower or "
+        "silent connection is closed.",
+    )
 
     @field_validator("host")
     @classmethod
@@ -75,3 +88,17 @@ class Settings(BaseSettings):
         if not value.strip():
             raise ValueError("must not be empty")
         return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _admin_token_not_blank(cls, value: SecretStr | None) -> SecretStr | None:
+        # `EMULATOR_ADMIN_TOKEN=` (a typo, an unset shell variable) once meant "no
+        # authentication" while looking like a token was set.
+        if value is not None and not value.get_secret_value().strip():
+            raise ValueError("must not be empty; leave it unset to serve without an admin token")
+        return value
+
+    def allowed_host_names(self) -> frozenset[str]:
+        """EMULATOR_ALLOWED_HOSTS as lower-case names ('*' among them: any host)."""
+        names = (self.allowed_hosts or "").split(",")
+        return frozenset(name.strip().lower().rstrip(".") for name in names if name.strip())

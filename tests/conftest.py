@@ -13,6 +13,15 @@ from emulator.runtime import Runtime
 from emulator.settings import BUNDLED_FIXTURES, Settings
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _test_client_host() -> Iterator[None]:
+    """Starlette's TestClient sends `Host: testserver`; every app a test builds answers it
+    (the Host check's own tests name other hosts explicitly)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EMULATOR_ALLOWED_HOSTS", "testserver")
+        yield
+
+
 @pytest.fixture
 def fixtures_dir(tmp_path: Path) -> Path:
     """A private copy of the bundled fixtures that a test may edit."""

@@ -189,8 +189,9 @@ class JournalMiddleware(PrefixMiddleware):
         finally:
             if status is None and disconnected:
                 # Gone before it was answered (mid-body, most often): journaled as nginx
-                # does, 499 "client closed request", never as the server's 500.
-                status = CLIENT_CLOSED_REQUEST
+                # does, 499 "client closed request", never as the server's 500; or as what
+                # the server told a client too slow to send its body (connections.py: 408).
+                status = state.get("closed_as", CLIENT_CLOSED_REQUEST)
                 state.setdefault("error", "the client disconnected before it was answered")
             self._record(
                 scope,

@@ -42,7 +42,7 @@ def start(db: Path, port: int, *flags: str) -> "subprocess.Popen[bytes]":
     command = [sys.executable, "-m", "emulator", "serve", "--port", str(port), "--db", str(db)]
     # High rate limits: the load is the point, not the demo bucket.
     command += ["--rate-capacity", "1000000", "--rate-refill", "1000000", *flags]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     wait_until_ready(f"http://127.0.0.1:{port}", process)
     return process
 
@@ -74,8 +74,11 @@ def kill_under_load(rounds: int, seconds: float, workers: int) -> bool:
         with httpx.Client(base_url=url, timeout=5) as client:
             while not stopping.is_set():
                 tracking_id = str(uuid.uuid4())
-                body = {"applicationIds": [ANDROID_APP], "trackingId": tracking_id}
-                body["content"] = {"title": "Kill test", "message": tracking_id}
+                body = {
+                    "applicationIds": [ANDROID_APP],
+                    "trackingId": tracking_id,
+                    "content": {"title": "Kill test", "message": tracking_id},
+                }
                 with lock:
                     tried += 1
                 try:

@@ -105,10 +105,17 @@ def kill_under_load(rounds: int, seconds: float, workers: int) -> bool:
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
-    # The last server finishes every fan-out cut short by a kill.
+    # The last server finishes every fan-out cut short by a kill, and every send stored
+    # (acknowledged or not: a kill can land between a commit and its 200).
     with httpx.Client(base_url=url, timeout=120) as client:
         total = len(acknowledged)
         waited = client.get("/_emulator/sends/wait", params={"count": total, "timeout": 120})
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and any(
+            client.get("/_emulator/sends", params={"status": status, "limit": 1}).json()["items"]
+            for status in ("Queued", "Sending")
+        ):
+            time.sleep(0.1)  # polling a finished server's last fan-outs, bounded
     stop(process)
     with sqlite3.connect(db) as connection:
         stored = Counter(r[0] for r in connection.execute("SELECT tracking_id FROM send"))
@@ -253,12 +260,15 @@ def corpus() -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("parts", nargs="*", choices=["kill", "disk-full", "corpus"])
+    parser.add_argument("parts", nargs="*", help="kill, disk-full, corpus (default: all)")
     parser.add_argument("--kills", type=int, default=6)
     parser.add_argument("--seconds", type=float, default=3.0, help="load between two kills")
     parser.add_argument("--senders", type=int, default=8)
     args = parser.parse_args()
-    parts = args.parts or ["kill", "disk-full", "corpus"]
+    known = ["kill", "disk-full", "corpus"]
+    if unknown := sorted(set(args.parts) - set(known)):
+        parser.error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(known)}")
+    parts = args.parts or known
     ok = True
     if "kill" in parts:
         ok &= kill_under_load(args.kills, args.seconds, args.senders)

@@ -4,7 +4,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy.engine.interfaces import Dialect
 from sqlmodel import Field, SQLModel
+from sqlmodel.sql.sqltypes import UTCDateTime
 
 # Bump when a table changes shape; a database of another version stops start-up.
 SCHEMA_VERSION = 1
@@ -14,6 +16,27 @@ QUEUED, SCHEDULED, SENDING, COMPLETED = "Queued", "Scheduled", "Sending", "Compl
 # Delivery statuses, and the reason a failed delivery gives.
 DELIVERED, FAILED = "Delivered", "Failed"
 UNREGISTERED = "Unregistered"
+
+
+class StoredTime(UTCDateTime):
+    """SQLModel's UTC datetime column, except that a stored value it cannot parse (a year
+    written as "1" by an older version, a hand-edited row) reads as None instead of making
+    every page that shows the row a 500."""
+
+    cache_ok = True
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        parse = super().result_processor(dialect, coltype)
+        if parse is None:
+            return None
+
+        def read(value: Any) -> Any:
+            try:
+                return parse(value)
+            except (ValueError, TypeError, OverflowError):
+                return None
+
+        return read
 
 
 class Meta(SQLModel, table=True):
@@ -31,8 +54,8 @@ class Send(SQLModel, table=True):
     # Not unique: a seeded run repeats its ids, and may run again over a kept database.
     transaction_id: str = Field(index=True)
     status: str
-    received_at: datetime = Field(index=True)
-    updated_at: datetime
+    received_at: datetime = Field(index=True, sa_type=StoredTime)
+    updated_at: datetime = Field(sa_type=StoredTime)
     api_user: str = Field(index=True)
     client_ip: str
     request_body: str
@@ -41,7 +64,7 @@ class Send(SQLModel, table=True):
     segment_id: str | None = None
     table_id: str | None = None
     template_ids: list[str] = Field(sa_column=Column(JSON, nullable=False))
-    schedule_at: datetime | None = None
+    schedule_at: datetime | None = Field(default=None, sa_type=StoredTime)
     use_only_engaged: bool = False
     # The content as resolved at send time (templates copied in), so fixture edits later
     # never rewrite what was sent: {"content": {...}} or {"multiLangContent": {...}}.
@@ -49,7 +72,7 @@ class Send(SQLModel, table=True):
     warnings: list[str] = Field(sa_column=Column(JSON, nullable=False))
     response_body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     delivery_count: int = 0
-    completed_at: datetime | None = None
+    completed_at: datetime | None = Field(default=None, sa_type=StoredTime)
 
 
 class Delivery(SQLModel, table=True):
@@ -73,9 +96,9 @@ class Delivery(SQLModel, table=True):
     extra: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     status: str
     reason: str | None = None
-    created_at: datetime
-    opened_at: datetime | None = None
-    clicked_at: datetime | None = None
+    created_at: datetime = Field(sa_type=StoredTime)
+    opened_at: datetime | None = Field(default=None, sa_type=StoredTime)
+    clicked_at: datetime | None = Field(default=None, sa_type=StoredTime)
 
 
 class JournalEntry(SQLModel, table=True):
@@ -84,7 +107,7 @@ class JournalEntry(SQLModel, table=True):
     __tablename__ = "journal"
 
     id: int | None = Field(default=None, primary_key=True)
-    received_at: datetime = Field(index=True)
+    received_at: datetime = Field(index=True, sa_type=StoredTime)
     method: str
     path: str
     query: str

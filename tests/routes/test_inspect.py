@@ -393,3 +393,15 @@ def test_extreme_stored_times_read_back_everywhere(client: TestClient) -> None:
     )
     assert client.get(f"/_emulator/ui/sends/{sent['transactionId']}").status_code == 200
     assert client.get("/_emulator/ui/").status_code == 200
+    # What no reader can parse (a year written as "1" by an older version, a hand edit) reads
+    # as no time at all.
+    runtime.writer.run_sync(
+        lambda c: c.exec_driver_sql(
+            "UPDATE send SET updated_at = '1-01-01 00:00:00.000000', schedule_at = 'soon'"
+        )
+    )
+    item = client.get("/_emulator/sends").json()["items"][0]
+    assert (item["updatedAt"], item["scheduleAt"]) == (None, None)
+    assert client.get(f"/_emulator/sends/{sent['transactionId']}").status_code == 200
+    assert client.get(f"/_emulator/ui/sends/{sent['transactionId']}").status_code == 200
+    assert client.get("/_emulator/export").status_code == 200

@@ -32,32 +32,54 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     streams stay open). The deadline runs from "idle" at connect, and from "headers"
     after that, until the request has arrived; between requests uvicorn's keep-alive
     timeout closes an idle connection as before.
+
+    Deadlines are plain numbers that one sweep per server checks a few times a second: a
+    timer per request (cancelled at once, almost always) measurably slowed sends, as the
+    event loop's heap filled with thousands of cancelled timers.
     """
 
     request_timeout: ClassVar[float] = 30.0
     max_header_bytes: ClassVar[int] = 64 * 1024
+    # Per server (protocol_for makes a class per server): its open connections, its sweep.
+    _open: ClassVar["set[GuardedHttpProtocol]"]
+    _sweep: ClassVar[asyncio.TimerHandle | None]
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._phase = "idle"
         self._header_bytes = 0
-        self._deadline: asyncio.TimerHandle | None = None
+        self._deadline: float | None = None
         self._arm()
+        cls = type(self)
+        cls._open.add(self)
+        if cls._sweep is None:
+            cls._sweep = self.loop.call_later(cls._interval(), cls._sweep_all, self.loop)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
+        type(self)._open.discard(self)
         super().connection_lost(exc)
 
     # -- the deadline ---------------------------------------------------------------------
 
+    @classmethod
+    def _interval(cls) -> float:
+        return min(1.0, cls.request_timeout / 4)
+
+    @classmethod
+    def _sweep_all(cls, loop: asyncio.AbstractEventLoop) -> None:
+        now = loop.time()
+        for connection in list(cls._open):
+            if connection._deadline is not None and now >= connection._deadline:
+                connection._timed_out()
+        # Sweeps stop with the last connection; the next one starts them again.
+        cls._sweep = loop.call_later(cls._interval(), cls._sweep_all, loop) if cls._open else None
+
     def _arm(self) -> None:
         if self._deadline is None:
-            self._deadline = self.loop.call_later(self.request_timeout, self._timed_out)
+            self._deadline = self.loop.time() + self.request_timeout
 
     def _disarm(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+        self._deadline = None
 
     def _timed_out(self) -> None:
         self._deadline = None
@@ -144,5 +166,7 @@ def protocol_for(settings: Settings) -> type[GuardedHttpProtocol]:
     limits: dict[str, Any] = {
         "request_timeout": settings.request_timeout,
         "max_header_bytes": settings.max_header_bytes,
+        "_open": set(),
+        "_sweep": None,
     }
     return type("EmulatorHttpProtocol", (GuardedHttpProtocol,), limits)

@@ -46,10 +46,11 @@ class Settings(BaseSettings):
     token_ttl: Annotated[int, Field(ge=1, le=100 * 365 * 86400)] = Field(
         3600, description="Seconds an access token from /rest/login lives."
     )
-    rate_capacity: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
+    # Upper bounds keep every value inside what JSON answers carry (64-bit integers).
+    rate_capacity: Annotated[int, Field(ge=1, le=10**12)] = Field(
         30, description="Default token-bucket capacity per API user."
     )
-    rate_refill: Annotated[float, Field(ge=0, le=1_000_000)] = Field(
+    rate_refill: Annotated[float, Field(ge=0, le=10**12)] = Field(
         30.0, description="Default tokens added per second per API user."
     )
     max_body_bytes: Annotated[int, Field(ge=1)] = Field(

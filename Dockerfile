@@ -13,7 +13,7 @@ RUN mkdir emulator && touch emulator/__init__.py \
 COPY emulator ./emulator
 RUN /opt/venv/bin/pip install --no-deps .
 
-# --- runtime: the venv, the bundled fixtures, a non-root user ----------------------------
+# --- runtime: the venv (the bundled demo fixtures are package data in it), a non-root user --
 FROM python:3.11-slim
 LABEL org.opencontainers.image.title="push-emulator" \
       org.opencontainers.image.description="Local emulator of D·engage's SendInstantPush REST API that records every push" \
@@ -23,15 +23,13 @@ RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home 
     && mkdir -p /data \
     && chown emulator:emulator /data
 COPY --from=build /opt/venv /opt/venv
-# Bundled demo fixtures; mount a folder of your own over /fixtures to replace them.
-COPY fixtures/default /fixtures
 # 0.0.0.0 only here: inside a container the port is reachable only where it is published.
 ENV PATH="/opt/venv/bin:$PATH" \
     PYTHONUNBUFFERED=1 \
     EMULATOR_HOST=0.0.0.0 \
     EMULATOR_PORT=8080 \
-    EMULATOR_DB=/data/emulator.db \
-    EMULATOR_FIXTURES=/fixtures
+    EMULATOR_DB=/data/emulator.db
+# Fixtures: the bundled demo account unless EMULATOR_FIXTURES names a folder you mount.
 VOLUME ["/data"]
 EXPOSE 8080
 USER emulator

@@ -62,6 +62,8 @@ class Clock:
         return self.timestamp()
 
     def set_real(self) -> None:
+        if self._mode == "real" and self._offset == 0.0:
+            return  # already real: nothing moved, so no listener (the scheduler) is woken
         self._mode, self._offset = "real", 0.0
         self._changed()
 

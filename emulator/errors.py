@@ -7,6 +7,15 @@ NOT_AUTHENTICATED = "Not authenticated. Please re-login."
 NOT_AUTHORIZED = "The operation is not allowed. Your api user is not authorized to use this api."
 TEMPLATE_NOT_FOUND = "The template id you have set not found."
 TOO_MANY_REQUESTS = "TooManyRequest"
+# SendTransactionalPush's own texts (CONTRACT §4).
+TRANSACTIONAL_NOT_AUTHENTICATED = (
+    "Not authenticated. The request lacks valid authentication credentials."
+)
+TRANSACTIONAL_NOT_AUTHORIZED = (
+    "Forbidden. The API user is not authorized to use this endpoint or lacks the required "
+    "TransactionalPush.Manage permission."
+)
+TRANSACTIONAL_TOO_MANY_REQUESTS = "The concurrent request limit has been exceeded."
 
 
 class ApiError(Exception):
@@ -77,6 +86,12 @@ class TemplateNotFound(NotFound):
     message = TEMPLATE_NOT_FOUND
 
 
+class Conflict(ApiError):
+    """The request clashes with what exists (a userkey taken, a fixture user to delete)."""
+
+    status = 409
+
+
 class PayloadTooLarge(ApiError):
     status = 413
 
@@ -92,9 +107,9 @@ class TooManyRequests(ApiError):
     status = 429
     message = TOO_MANY_REQUESTS
 
-    def __init__(self, retry_after_seconds: int) -> None:
+    def __init__(self, retry_after_seconds: int, message: str | None = None) -> None:
         self.retry_after_seconds = retry_after_seconds
-        super().__init__()
+        super().__init__(message)
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after_seconds)}

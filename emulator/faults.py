@@ -1,8 +1,9 @@
 """Fault rules: what may go wrong, for which requests, and when; decided per request."""
 
+import itertools
 import random
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -36,7 +37,10 @@ MAX_TIMES = 1_000_000
 MAX_TTL_SECONDS = 30 * 86400
 MAX_RETRY_AFTER = 3600
 
-ACTION_TYPES = ("status", "latency", "drop", "malformed")
+ACTION_TYPES = ("status", "latency", "drop", "malformed", "code")
+# SendTransactionalPush's refusals: HTTP 200 with a non-zero code [live]. Another code needs
+# a message of its own.
+CODE_MESSAGES: dict[int, str] = {11: "Token not found with given ContactKey"}
 # The statuses the real service (or a proxy before it) can answer, with the contract's own
 # texts; 5xx texts are unknown [guess], so they say what a gateway would.
 STATUS_MESSAGES: dict[int, str] = {
@@ -100,6 +104,7 @@ class FaultAction(_RuleModel):
     ms: Annotated[int, Field(ge=0, le=MAX_LATENCY_MS)] | None = None
     minMs: Annotated[int, Field(ge=0, le=MAX_LATENCY_MS)] | None = None
     maxMs: Annotated[int, Field(ge=0, le=MAX_LATENCY_MS)] | None = None
+    code: Annotated[int, Field(ge=1, le=999)] | None = None
 
     @field_validator("type")
     @classmethod
@@ -123,6 +128,7 @@ class FaultAction(_RuleModel):
             "latency": {"ms", "minMs", "maxMs"},
             "drop": set(),
             "malformed": set(),
+            "code": {"code", "message"},
         }[self.type]
         given = self.model_fields_set - {"type"}
         if stray := sorted(given - allowed):
@@ -141,6 +147,12 @@ class FaultAction(_RuleModel):
                 raise ValueError("minMs, maxMs: both are required for a range")
             if ranged and self.minMs > self.maxMs:  # type: ignore[operator]
                 raise ValueError("minMs: must not be above maxMs")
+        if self.type == "code":
+            if self.code is None:
+                raise ValueError("code: is required for type 'code'")
+            if self.code not in CODE_MESSAGES and self.message is None:
+                known = ", ".join(str(c) for c in CODE_MESSAGES)
+                raise ValueError(f"message: is required for a code other than {known}")
         return self
 
     def describe(self) -> str:
@@ -151,6 +163,8 @@ class FaultAction(_RuleModel):
             if self.status == 429:
                 text += f" (Retry-After {self.retryAfter or 1})"
             return text
+        if self.type == "code":
+            return f"HTTP 200 with refusal code {self.code}"
         if self.type == "latency":
             return (
                 f"latency {self.ms} ms"
@@ -179,6 +193,7 @@ class FaultRule(_RuleModel):
 
 
 _RULES_ADAPTER = TypeAdapter(list[FaultRule])
+_RULE_ADAPTER = TypeAdapter(FaultRule)
 
 
 def parse_rules(data: Any, source: str = "") -> list[FaultRule]:
@@ -191,6 +206,16 @@ def parse_rules(data: Any, source: str = "") -> list[FaultRule]:
         return _RULES_ADAPTER.validate_python(data)
     except ValidationError as error:
         raise FaultRuleError(describe_errors(error, name_fields=True), source) from None
+
+
+def parse_rule(data: Any) -> FaultRule:
+    """One rule from decoded JSON (an object), or FaultRuleError naming each bad field."""
+    if not isinstance(data, dict):
+        raise FaultRuleError(["body: must be a fault rule (a JSON object)"])
+    try:
+        return _RULE_ADAPTER.validate_python(data)
+    except ValidationError as error:
+        raise FaultRuleError(describe_errors(error, name_fields=True)) from None
 
 
 def load_fault_file(path: Path) -> list[FaultRule]:
@@ -229,16 +254,17 @@ class Decision:
 
 @dataclass
 class _Armed:
-    index: int
+    id: int  # stable while the rule is in force, so one rule can be removed by it
+    index: int  # its place in the list, which the journal's labels name
     rule: FaultRule
     rng: random.Random
     remaining: int | None
     expires_at: float | None
     fired: int = 0
-    label: str = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.label = f"rules[{self.index}]" + (f" {self.rule.name!r}" if self.rule.name else "")
+    @property
+    def label(self) -> str:
+        return f"rules[{self.index}]" + (f" {self.rule.name!r}" if self.rule.name else "")
 
 
 def _matches(rule: FaultMatch, request: FaultRequest) -> bool:
@@ -266,18 +292,20 @@ class FaultBook:
         self._lock = threading.Lock()
         self._armed: list[_Armed] = []
         self._presets: list[FaultRule] = []
+        self._ids = itertools.count(1)
 
-    def _arm(self, rules: list[FaultRule]) -> list[_Armed]:
+    def _arm(self, rules: list[FaultRule], first_index: int = 0) -> list[_Armed]:
         now = self._clock.timestamp()
         return [
             _Armed(
+                id=next(self._ids),
                 index=index,
                 rule=rule,
                 rng=random.Random(rule.trigger.seed),
                 remaining=rule.trigger.times,
                 expires_at=now + rule.trigger.ttlSeconds if rule.trigger.ttlSeconds else None,
             )
-            for index, rule in enumerate(rules)
+            for index, rule in enumerate(rules, first_index)
         ]
 
     def preset(self, rules: list[FaultRule]) -> None:
@@ -289,6 +317,26 @@ class FaultBook:
         armed = self._arm(rules)
         with self._lock:
             self._armed = armed
+
+    def add(self, rule: FaultRule) -> int:
+        """Arm one more rule after the others, whose counters and TTLs run on; its id."""
+        with self._lock:
+            if len(self._armed) >= MAX_RULES:
+                raise FaultRuleError([f"body: at most {MAX_RULES} rules are in force at once"])
+            [armed] = self._arm([rule], first_index=len(self._armed))
+            self._armed = [*self._armed, armed]
+        return armed.id
+
+    def remove(self, rule_id: int) -> bool:
+        """Disarm the rule with this id; the others keep their counters. False if none."""
+        with self._lock:
+            kept = [armed for armed in self._armed if armed.id != rule_id]
+            if len(kept) == len(self._armed):
+                return False
+            for index, armed in enumerate(kept):
+                armed.index = index
+            self._armed = kept
+        return True
 
     def clear(self) -> None:
         self.replace([])
@@ -316,6 +364,7 @@ class FaultBook:
         with self._lock:
             return [
                 {
+                    "id": armed.id,
                     "rule": armed.rule.model_dump(mode="json", exclude_defaults=True),
                     "fired": armed.fired,
                     "remaining": armed.remaining,

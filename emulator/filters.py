@@ -1,13 +1,13 @@
 """The inspection filters, declared once for the API, its docs, the client and the CLI."""
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 # How a filter's value is read: an id (compared without case), text as given, a send status
 # (any case), an ISO 8601 time, a search text, an HTTP status or class.
-FilterKind = Literal["id", "text", "status", "time", "search", "http_status"]
+FilterKind = Literal["id", "text", "status", "time", "search", "http_status", "send_kind"]
 
 
 @dataclass(frozen=True)
@@ -28,15 +28,23 @@ class Filter:
 
 
 SEND_FILTERS: tuple[Filter, ...] = (
+    Filter(
+        "kind", "instant (SendInstantPush) or transactional (SendTransactionalPush)", "send_kind"
+    ),
     Filter("trackingId", "a send's tracking id", "id"),
     Filter("applicationId", "an application the send targets", "id"),
     Filter("segmentId", "the send's segment", "id"),
     Filter("tableId", "the send's contact table", "id"),
     Filter("templateId", "a template the send used", "id"),
     Filter("status", "Queued, Scheduled, Sending or Completed", "status"),
-    Filter("contactKey", "a recipient's contact key (matches the send's deliveries)"),
+    Filter(
+        "contactKey",
+        "a recipient's contact key (the send's deliveries, or a transactional send's contactKey)",
+    ),
     Filter("token", "a recipient's device token (matches the send's deliveries)"),
     Filter("apiUser", "the API user that sent it"),
+    Filter("tag", "one of a transactional send's tags"),
+    Filter("traceId", "a transactional send's traceId"),
     Filter("q", "text in a title or message", "search", cli_name="text"),
     Filter("since", "received at or after (ISO 8601, UTC)", "time"),
     Filter("until", "received before (ISO 8601, UTC)", "time"),
@@ -49,15 +57,58 @@ REQUEST_FILTERS: tuple[Filter, ...] = (
     Filter("since", "received at or after (ISO 8601, UTC)", "time"),
 )
 
+# One page of a list: DEFAULT_LIMIT items unless `limit` asks for up to MAX_LIMIT.
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
 PAGE_PARAMS: tuple[Filter, ...] = (
-    Filter("limit", "at most this many items (1 to 500; default 50)"),
+    Filter("limit", f"at most this many items (1 to {MAX_LIMIT}; default {DEFAULT_LIMIT})"),
     Filter("cursor", "the nextCursor of the previous page"),
 )
+
+# A detail or a clear limited to one API user (a test's own, on a shared emulator).
+SCOPE_PARAMS: tuple[Filter, ...] = (Filter("apiUser", "only this API user's"),)
 
 WAIT_PARAMS: tuple[Filter, ...] = (
     Filter("count", "how many matching sends to wait for (default 1)"),
     Filter("timeout", "seconds to wait, at most 120 (default 10)"),
 )
+
+
+EVENT_PARAMS: tuple[Filter, ...] = (
+    Filter("kinds", "comma-separated event kinds to stream (default: every kind)"),
+    Filter("apiUser", "only events of this API user, and those that concern everyone"),
+)
+
+
+def params_of(*groups: Iterable[Filter]) -> list[str]:
+    return [f.param for group in groups for f in group]
+
+
+def closest(name: str, known: Sequence[str]) -> str | None:
+    """The known name a typo most likely meant: the same letters in another case first."""
+    for candidate in known:
+        if candidate.lower() == name.lower():
+            return candidate
+    import difflib  # here: only a refused request pays for it, never the start
+
+    found = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def unknown(name: str, known: Sequence[str], what: str = "filter") -> str:
+    """ "unknown filter 'trackingid'; did you mean 'trackingId'? Known: ..." for one name."""
+    if not known:
+        return f"unknown {what} {name!r}; this route takes none"
+    guess = closest(name, known)
+    hint = f"; did you mean {guess!r}?" if guess else ";"
+    return f"unknown {what} {name!r}{hint} Known: {', '.join(known)}"
+
+
+def unknown_params(given: Iterable[str], *groups: Iterable[Filter]) -> list[str]:
+    """One problem per query parameter the groups do not declare, so a typo is never ignored."""
+    known = params_of(*groups)
+    return [unknown(name, known) for name in dict.fromkeys(given) if name not in known]
 
 
 def keyword_params(*groups: Iterable[Filter]) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """The running emulator's state: settings, fixtures, clock, ids, buckets, tokens, storage."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -14,9 +14,11 @@ from emulator.fanout.dispatcher import Dispatcher
 from emulator.faults import FaultBook, load_fault_file
 from emulator.ids import IdGenerator
 from emulator.push.accept import SendContext
-from emulator.push.auth import TokenStore
-from emulator.push.fixtures import FixtureSet, load_fixtures
+from emulator.push.auth import TRANSACTIONAL_CALL, TokenStore, bucket_key
+from emulator.push.fixtures import ApiUser, FixtureFolder, FixtureSet
 from emulator.push.ratelimit import BucketConfig, RateLimiter
+from emulator.push.transactional import TraceLocks
+from emulator.push.users import UserDirectory
 from emulator.settings import Settings
 from emulator.storage.db import open_database
 from emulator.storage.writer import Writer
@@ -24,12 +26,18 @@ from emulator.storage.writer import Writer
 T = TypeVar("T")
 
 
-def _bucket_overrides(fixtures: FixtureSet) -> dict[str, BucketConfig]:
-    return {
-        user.userkey: BucketConfig(user.rateLimit.capacity, user.rateLimit.refillPerSecond)
-        for user in fixtures.api_users
-        if user.rateLimit is not None
-    }
+def bucket_overrides(users: Iterable[ApiUser]) -> dict[str, BucketConfig]:
+    """The buckets of their own that users' fixtures (or creators) give them."""
+    overrides: dict[str, BucketConfig] = {}
+    for user in users:
+        if user.rateLimit is not None:
+            limit = user.rateLimit
+            overrides[user.userkey] = BucketConfig(limit.capacity, limit.refillPerSecond)
+        if user.transactionalRateLimit is not None:
+            limit = user.transactionalRateLimit
+            key = bucket_key(user, TRANSACTIONAL_CALL)
+            overrides[key] = BucketConfig(limit.capacity, limit.refillPerSecond)
+    return overrides
 
 
 @dataclass
@@ -38,13 +46,16 @@ class Runtime:
 
     settings: Settings
     fixtures: FixtureSet
+    folder: FixtureFolder  # where `fixtures` came from; a reset loads it again
     engine: Engine
     writer: Writer
     clock: Clock = field(default_factory=Clock)
     ids: IdGenerator = field(default_factory=IdGenerator)
     events: EventBus = field(default_factory=EventBus)
     audiences: AudienceIndexes = field(default_factory=AudienceIndexes)
+    trace_locks: TraceLocks = field(default_factory=TraceLocks)
     tokens: TokenStore = field(init=False)
+    users: UserDirectory = field(init=False)  # the fixtures' API users and run-time ones
     limiter: RateLimiter = field(init=False)
     dispatcher: Dispatcher = field(init=False)  # started and stopped by the app's lifespan
     faults: FaultBook = field(init=False)
@@ -53,9 +64,8 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self.tokens = TokenStore(self.settings.token_ttl, self.clock, self.ids)
-        self.limiter = RateLimiter(
-            self.default_bucket(), self.clock, _bucket_overrides(self.fixtures)
-        )
+        self.users = UserDirectory(lambda: self.fixtures)
+        self.limiter = RateLimiter(self.default_bucket(), self.clock, self._overrides())
         self.dispatcher = Dispatcher(
             self.engine, self.writer, self.clock, self.events, lambda: self.fixtures, self.audiences
         )
@@ -65,9 +75,9 @@ class Runtime:
         self.reset_hooks += [
             self.clock.set_real,
             lambda: self.ids.reseed(self.settings.seed),
-            self.tokens.clear,
+            self.users.clear,  # run-time API users go; the fixtures' stay
             # Full buckets, with the limits of the fixtures in force (reloaded just before).
-            lambda: self.limiter.configure(self.default_bucket(), _bucket_overrides(self.fixtures)),
+            lambda: self.limiter.configure(self.default_bucket(), self._overrides()),
             # Back to the EMULATOR_FAULTS presets (no rules without a file).
             self.faults.reset,
         ]
@@ -75,12 +85,14 @@ class Runtime:
     @classmethod
     def start(cls, settings: Settings) -> "Runtime":
         """Load fixtures and fault presets and open the database; any failing stops start-up."""
-        fixtures = load_fixtures(settings.fixtures)
+        folder = FixtureFolder(settings.fixtures)
+        fixtures = folder.load()
         presets = load_fault_file(settings.faults) if settings.faults else []
         engine = open_database(settings.db)
         runtime = cls(
             settings=settings,
             fixtures=fixtures,
+            folder=folder,
             engine=engine,
             writer=Writer(engine),
             ids=IdGenerator(settings.seed),
@@ -104,6 +116,7 @@ class Runtime:
             tracking_id=self.ids.uuid4(),
             transaction_id=self.ids.uuid4(),
             content_type=content_type,
+            new_id=self.ids.uuid4,
         )
 
     def default_bucket(self) -> BucketConfig:
@@ -111,11 +124,16 @@ class Runtime:
 
     def replace_fixtures(self, fixtures: FixtureSet) -> None:
         self.fixtures = fixtures
-        self.limiter.configure(self.limiter.default, _bucket_overrides(fixtures))
+        self.limiter.configure(self.limiter.default, self._overrides())
 
-    def reset_state(self) -> None:
-        """Run-time state back to start-up: real clock, seed, full buckets, no issued tokens,
-        preset faults, and whatever else registered a reset hook."""
+    def _overrides(self) -> dict[str, BucketConfig]:
+        return bucket_overrides([*self.fixtures.api_users, *self.users.created()])
+
+    def reset_state(self, keep_tokens: bool = False) -> None:
+        """Run-time state back to start-up: real clock, seed, full buckets, no issued tokens
+        (unless `keep_tokens`), preset faults, and whatever else registered a reset hook."""
+        if not keep_tokens:
+            self.tokens.clear()
         for hook in self.reset_hooks:
             hook()
 

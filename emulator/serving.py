@@ -6,11 +6,10 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import httpx
 import uvicorn
 
 from emulator.connections import protocol_for
@@ -25,18 +24,32 @@ class EmulatorServer(uvicorn.Server):
     """uvicorn waits for open responses before it stops; the event streams and waits of
     /_emulator would hold it forever, so they are told to end first."""
 
-    def __init__(self, config: uvicorn.Config, runtime: Runtime) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        runtime: Runtime,
+        on_ready: Callable[[], None] | None = None,
+        on_stop: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__(config)
         self.runtime = runtime
         self.ready = threading.Event()
+        self.on_ready = on_ready
+        self.on_stop = on_stop
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
+        # Started means the lifespan ran and the sockets accept: requests are served now.
+        if self.started and self.on_ready is not None:
+            self.on_ready()
         self.ready.set()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self.runtime.events.publish(SHUTDOWN)
         await super().shutdown(sockets)
+        # Here, not after run(): uvicorn re-raises a SIGTERM once shut down, ending the process.
+        if self.on_stop is not None:
+            self.on_stop()
 
 
 def server_config(app: Any, settings: Settings, log_level: str = "info") -> uvicorn.Config:
@@ -85,6 +98,8 @@ def wait_until_ready(
     url: str, process: "subprocess.Popen[bytes] | None" = None, timeout: float = START_TIMEOUT
 ) -> None:
     """Until `url`/readyz answers 200; RuntimeError naming the exit code or the wait."""
+    import httpx  # here: the server itself never makes a request
+
     deadline = time.monotonic() + timeout
     while True:
         if process is not None and process.poll() is not None:

@@ -9,9 +9,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from emulator.ids import Seed
 
-# The bundled demo data lives beside the package in the source tree; an installed copy
-# (the container) names its folder with EMULATOR_FIXTURES instead.
-BUNDLED_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "default"
+# The bundled demo account is package data, so a wheel, an editable install and the container
+# all find it where the code is (fixtures/README.md documents the format).
+BUNDLED_FIXTURES = Path(__file__).resolve().parent / "demo_account"
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     db: Path = Field(
         Path("./data/emulator.db"), description="SQLite file; created with its folder."
     )
-    fixtures: Path = Field(BUNDLED_FIXTURES, description="Folder of fixture JSON files.")
+    fixtures: Path = Field(
+        BUNDLED_FIXTURES, description="Folder of fixture JSON files (default: the bundled demo)."
+    )
     strict: bool = Field(False, description="Turn every contract warning into a 400.")
     token_ttl: Annotated[int, Field(ge=1, le=100 * 365 * 86400)] = Field(
         3600, description="Seconds an access token from /rest/login lives."
@@ -69,6 +71,14 @@ class Settings(BaseSettings):
         None, description="Seed for generated ids and tokens, so runs are reproducible."
     )
     faults: Path | None = Field(None, description="JSON file of fault rules to preset at start-up.")
+    trace_ttl: Duration = Field(
+        86400,
+        description="How long a SendTransactionalPush traceId is kept: a repeat within it "
+        "gets the first answer again.",
+    )
+    ready_file: Path | None = Field(
+        None, description="Also write serve's ready line (JSON) to this file once serving."
+    )
     allowed_hosts: str | None = Field(
         None,
         description="More host names to answer to, comma-separated ('*': any); IP addresses, "

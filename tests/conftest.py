@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from emulator.app import create_app
 from emulator.runtime import Runtime
 from emulator.settings import BUNDLED_FIXTURES, Settings
+from tests.support.wheel import Installed, build_and_install
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -53,3 +54,9 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
     started = Runtime.start(settings)
     yield started
     started.close()
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """The wheel, installed in a clean virtualenv outside the checkout; once per session."""
+    return build_and_install(tmp_path_factory.mktemp("installed"))

@@ -8,9 +8,7 @@ commands performed in a clean virtual environment, probed the way its HEALTHCHEC
 import os
 import re
 import shlex
-import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import httpx
 import pytest
 
 from tests.support.server import free_port
+from tests.support.wheel import Installed
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -71,12 +70,21 @@ def test_it_serves_on_all_interfaces_inside_the_container_only() -> None:
     assert instructions("EXPOSE") == ["8080"]
 
 
-def test_data_is_a_volume_and_fixtures_are_replaceable() -> None:
+def test_data_is_a_volume_and_the_fixtures_are_the_packaged_ones() -> None:
     env = image_env()
     assert env["EMULATOR_DB"].startswith("/data/")
     assert '"/data"' in instructions("VOLUME")[0]
-    assert env["EMULATOR_FIXTURES"] == "/fixtures"
-    assert "COPY fixtures/default /fixtures" in DOCKERFILE
+    # The demo account ships inside the package; the image adds no copy of its own.
+    assert "EMULATOR_FIXTURES" not in env
+    assert "fixtures" not in " ".join(instructions("COPY"))
+
+
+def test_the_compose_example_mounts_its_fixtures_where_it_names_them() -> None:
+    compose = (ROOT / "compose.yaml").read_text()
+    mount = re.search(r"- \./(\S+):/fixtures:ro", compose)
+    assert mount is not None
+    assert (ROOT / mount.group(1) / "api_users.json").is_file()
+    assert re.search(r"EMULATOR_FIXTURES: /fixtures\b", compose)
 
 
 def test_the_health_check_runs_the_programs_own_subcommand() -> None:
@@ -98,17 +106,11 @@ def test_the_build_context_leaves_out_local_state() -> None:
 
 @pytest.mark.process
 def test_the_install_and_start_commands_work_in_a_clean_virtual_environment(
-    tmp_path: Path,
+    installed: Installed, tmp_path: Path
 ) -> None:
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    # The Dockerfile's two installs (dependencies, then the package) in one step.
-    subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", str(ROOT)],
-        check=True,
-        timeout=600,
-    )
-    shutil.copytree(ROOT / "fixtures" / "default", tmp_path / "fixtures")
+    # The Dockerfile's `pip install .` builds and installs the package's wheel: the same
+    # wheel `installed` built from the sources alone and put in a clean virtualenv.
+    venv = installed.venv
     env = {
         **os.environ,
         **image_env(),
@@ -117,8 +119,8 @@ def test_the_install_and_start_commands_work_in_a_clean_virtual_environment(
         "EMULATOR_HOST": "127.0.0.1",
         "EMULATOR_PORT": str(free_port()),
         "EMULATOR_DB": str(tmp_path / "data" / "emulator.db"),
-        "EMULATOR_FIXTURES": str(tmp_path / "fixtures"),
     }
+    # No EMULATOR_FIXTURES, as in the image: the default finds the packaged demo account.
     env.pop("VIRTUAL_ENV", None)
     entrypoint = [str(venv / "bin" / "push-emulator"), "serve"]  # ENTRYPOINT + CMD
     server = subprocess.Popen(

@@ -3,7 +3,7 @@
 from fastapi.testclient import TestClient
 
 from emulator.cli import build_parser
-from emulator.client import query_params
+from emulator.client.keywords import query_params
 from emulator.filters import PAGE_PARAMS, REQUEST_FILTERS, SEND_FILTERS
 from emulator.storage.sends import SendFilters
 
@@ -12,16 +12,18 @@ def test_every_send_filter_narrows_the_sends_in_storage() -> None:
     # SendFilters.from_query reads the declaration; storage has a condition for each.
     values = {f.param: "2030-01-01T00:00:00Z" if f.kind == "time" else "x" for f in SEND_FILTERS}
     values["status"] = "queued"
+    values["kind"] = "Transactional"
     parsed = SendFilters.from_query(values)
     assert set(parsed.values) == {f.param for f in SEND_FILTERS}
     assert parsed.status == "Queued"
+    assert parsed.values["kind"] == "transactional"
 
 
 def test_the_client_spells_every_filter_as_the_api_does() -> None:
-    keywords = {f.keyword: "v" for f in (*SEND_FILTERS, *REQUEST_FILTERS, *PAGE_PARAMS)}
-    assert set(query_params(keywords)) == {
-        f.param for f in (*SEND_FILTERS, *REQUEST_FILTERS, *PAGE_PARAMS)
-    }
+    for groups in ((SEND_FILTERS, PAGE_PARAMS), (REQUEST_FILTERS, PAGE_PARAMS)):
+        declared = [f for group in groups for f in group]
+        keywords = {f.keyword: "v" for f in declared}
+        assert set(query_params("sends", keywords, *groups)) == {f.param for f in declared}
 
 
 def test_the_cli_has_a_flag_for_every_filter() -> None:

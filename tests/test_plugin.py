@@ -79,3 +79,116 @@ def test_the_ini_option_names_the_session_fixtures(tmp_path: Path) -> None:
     )
     result = run_pytest(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+SESSION_APP = '''
+import httpx
+import pytest
+
+
+@pytest.fixture(scope="session")
+def app(push_emulator):
+    """An app client that logs in once for the whole session, as real suites do."""
+    login = httpx.post(
+        f"{push_emulator.base_url}/login",
+        json={"userkey": "demo-user", "password": "demo-password"},
+    )
+    token = login.json()["access_token"]
+    with httpx.Client(base_url=push_emulator.base_url,
+                      headers={"Authorization": f"Bearer {token}"}) as client:
+        yield client
+'''
+
+TEN_TESTS = """
+import pytest
+
+PUSH = {"content": {"title": "hi", "message": "x"}}
+
+
+@pytest.mark.parametrize("n", range(10))
+def test_the_session_client_keeps_working(app, push_emulator, n):
+    assert app.post("/push/sendInstant", json=PUSH).status_code == 200
+    assert len(push_emulator.client.sends()) == 1  # reset before each test
+    if n == 4:
+        # Two hours on: the token expires within this test, as the test asked...
+        push_emulator.client.clock.advance(7200)
+        assert app.post("/push/sendInstant", json=PUSH).status_code == 401
+    # ...and the next test runs on real time again, with the same token.
+"""
+
+
+def test_a_session_scoped_app_client_keeps_working_across_ten_tests(tmp_path: Path) -> None:
+    (tmp_path / "conftest.py").write_text(SESSION_APP)
+    (tmp_path / "test_ten.py").write_text(TEN_TESTS)
+    result = run_pytest(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "10 passed" in result.stdout
+
+
+def test_keep_tokens_can_be_turned_off_in_the_ini(tmp_path: Path) -> None:
+    (tmp_path / "conftest.py").write_text(SESSION_APP)
+    (tmp_path / "pytest.ini").write_text("[pytest]\npush_emulator_keep_tokens = false\n")
+    # The reset before the first test comes after the session's login, and forgets its token.
+    (tmp_path / "test_off.py").write_text(
+        "def test_one(app):\n"
+        "    push = {'content': {'title': 't'}}\n"
+        "    assert app.post('/push/sendInstant', json=push).status_code == 401\n"
+    )
+    result = run_pytest(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_ini_options_set_strict_mode_seed_and_admin_token(tmp_path: Path) -> None:
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\n"
+        "push_emulator_strict = true\n"
+        "push_emulator_seed = 42\n"
+        "push_emulator_admin_token = s3cret\n"
+    )
+    (tmp_path / "test_ini.py").write_text(
+        "import httpx\n"
+        "def test_settings(push_emulator):\n"
+        "    settings = push_emulator.settings\n"
+        "    assert settings.strict is True\n"
+        "    assert settings.seed == 42\n"
+        "    assert settings.admin_token.get_secret_value() == 's3cret'\n"
+        "    assert push_emulator.client.get_seed() == 42  # the client carries the token\n"
+        "    assert httpx.get(push_emulator.url + '/_emulator/seed').status_code == 401\n"
+        "    refused = httpx.post(push_emulator.base_url + '/push/sendInstant',\n"
+        "                         json={'content': {'title': 't'}},\n"
+        "                         headers={'Authorization': 'Bearer demo-token'})\n"
+        "    assert refused.status_code == 400  # strict: no applicationIds is a 400\n"
+    )
+    result = run_pytest(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_bad_seed_in_the_ini_is_a_usage_error_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\npush_emulator_seed = many\n")
+    (tmp_path / "test_seed.py").write_text("def test_it(push_emulator):\n    pass\n")
+    result = run_pytest(tmp_path)
+    assert result.returncode != 0
+    assert "push_emulator_seed: must be an integer, got 'many'" in result.stdout + result.stderr
+
+
+def test_push_emulator_settings_is_overridden_in_a_conftest(tmp_path: Path) -> None:
+    (tmp_path / "conftest.py").write_text(
+        "import pytest\n"
+        "@pytest.fixture(scope='session')\n"
+        "def push_emulator_settings(push_emulator_settings):\n"
+        "    fixtures = {'api_users': [{'userkey': 'ci', 'password': 'pw',\n"
+        "                               'permissions': ['push'], 'tokens': ['ci-token']}]}\n"
+        "    return {**push_emulator_settings, 'rate_capacity': 2, 'rate_refill': 0,\n"
+        "            'fixtures': fixtures}\n"
+    )
+    (tmp_path / "test_override.py").write_text(
+        "import httpx\n"
+        "def test_override(push_emulator):\n"
+        "    url = push_emulator.base_url + '/push/sendInstant'\n"
+        "    auth = {'Authorization': 'Bearer ci-token'}\n"
+        "    codes = [httpx.post(url, json={'content': {'title': 't'}}, headers=auth).status_code\n"
+        "             for _ in range(3)]\n"
+        "    assert codes == [200, 200, 429]\n"
+    )
+    result = run_pytest(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,5 +1,6 @@
 """The README tells the truth: its settings table matches the settings, its curl examples work."""
 
+import json
 import re
 import shutil
 import subprocess
@@ -37,7 +38,7 @@ def test_the_configuration_table_lists_every_setting_once_with_its_flag_and_defa
         elif isinstance(expected, str):
             assert default == expected
         elif isinstance(expected, Path):
-            assert default.endswith(("emulator.db", "fixtures/default"))
+            assert default.endswith(("emulator.db", "emulator/demo_account"))
         else:
             assert float(default) == float(expected)
         assert meaning
@@ -54,7 +55,7 @@ def curl_block() -> str:
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_the_curl_examples_work_as_pasted(tmp_path: Path) -> None:
     block = curl_block()
-    assert block.count("curl ") == 4
+    assert block.count("curl ") == 6
     with serving(tmp_path) as url:
         output = subprocess.run(
             ["bash", "-e", "-c", block.replace("http://127.0.0.1:8080", url)],
@@ -62,12 +63,17 @@ def test_the_curl_examples_work_as_pasted(tmp_path: Path) -> None:
             text=True,
             check=True,
         ).stdout
-    # curl -s prints each answer without a newline: the four bodies follow one another.
-    bodies = re.split(r"(?<=\})(?=\{)", output.strip())
-    assert len(bodies) == 4
-    login, segment_send, template_send, refused = bodies
-    assert '"access_token"' in login
-    assert '"message":"Successful"' in segment_send
-    assert '"message":"Successful"' in template_send
-    assert '"code":400' in refused
-    assert "applicationIds[0]: must be a GUID" in refused
+    # curl -s prints each answer without a newline: the six bodies follow one another.
+    bodies = [json.loads(b) for b in re.split(r"(?<=\})(?=\{)", output.strip())]
+    assert len(bodies) == 6
+    login, segment_send, template_send, refused, transactional, no_device = bodies
+    assert "access_token" in login
+    assert segment_send["message"] == template_send["message"] == "Successful"
+    assert refused["code"] == 400
+    assert "applicationIds[0]: must be a GUID" in refused["message"]
+    assert (transactional["code"], transactional["message"]) == (0, "Successful")
+    assert len(transactional["data"]["trackingIds"]) == 2  # c-001 has two active devices
+    assert (no_device["code"], no_device["message"]) == (
+        11,
+        "Token not found with given ContactKey",
+    )

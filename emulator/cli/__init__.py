@@ -4,8 +4,12 @@ import argparse
 from collections.abc import Sequence
 
 from emulator import __version__
+from emulator.cli.behaviour import add_behaviour_commands
 from emulator.cli.remote import add_client_commands
+from emulator.cli.send import add_send_command
 from emulator.cli.serve import add_serve_commands
+from emulator.cli.tail import add_tail_command
+from emulator.cli.wait import add_wait_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,6 +21,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_serve_commands(commands)
     add_client_commands(commands)
+    add_send_command(commands)
+    add_wait_command(commands)
+    add_behaviour_commands(commands)
+    add_tail_command(commands)
     return parser
 
 

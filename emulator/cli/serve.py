@@ -1,16 +1,18 @@
 """`push-emulator serve` (a flag for every setting) and `push-emulator healthcheck`."""
 
 import argparse
+import os
 import sys
 import types
 import typing
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from emulator import __version__
-from emulator.client import default_url
 from emulator.settings import Settings
+from emulator.urls import default_url
 
 
 def _flag(name: str) -> str:
@@ -97,6 +99,7 @@ def serve(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
+    ready = ready_line(str(host), int(port))
     config = server_config(app, settings)
     # The fixtures (and their index) live as long as the server; left to the cyclic collector,
     # every full collection walks them and pauses all requests for ~0.3 s per 100,000
@@ -104,8 +107,41 @@ def serve(args: argparse.Namespace) -> int:
     # never in a test session that runs the app in-process.
     gc.collect()
     gc.freeze()
-    EmulatorServer(config, app.state.runtime).run(sockets=[sock])
+
+    def announce() -> None:
+        if settings.ready_file is not None:
+            write_atomically(settings.ready_file, ready)
+        sys.stdout.write(ready)
+        sys.stdout.flush()
+
+    def withdraw() -> None:
+        # A ready file outliving its server would tell the next harness a lie.
+        if settings.ready_file is not None:
+            settings.ready_file.unlink(missing_ok=True)
+
+    server = EmulatorServer(config, app.state.runtime, on_ready=announce, on_stop=withdraw)
+    server.run(sockets=[sock])
     return 0
+
+
+def ready_line(host: str, port: int) -> str:
+    """The one JSON line a harness waits for on stdout (and in --ready-file): where to
+    connect, the port (useful after --port 0) and the process id."""
+    import json
+
+    # A wildcard address is where the server listens, not one to connect to.
+    reachable = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # noqa: S104
+    shown = f"[{reachable}]" if ":" in reachable else reachable
+    url = f"http://{shown}:{port}"
+    return json.dumps({"event": "ready", "url": url, "port": port, "pid": os.getpid()}) + "\n"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Whole or not at all: a harness polling for the file never reads half a line."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text)
+    partial.replace(path)
 
 
 def healthcheck(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from emulator.push.fixtures import Application, Device, FixtureSet
+from emulator.storage.tables import UNKNOWN_TOKEN
 
 # What an anonymous device renders with: a contact that has no fields at all.
 NO_FIELDS: Mapping[str, Any] = {}
@@ -14,7 +15,10 @@ class Recipient(NamedTuple):
     # A tuple, not a dataclass: a fan-out makes one per device, and tuples are cheap.
     device: Device
     application: Application
-    contact: Mapping[str, Any]  # the contact's fields; NO_FIELDS for an anonymous device
+    # What the content is rendered with: the contact's fields (NO_FIELDS for an anonymous
+    # device) on an instant send, the $Current values on a transactional one.
+    contact: Mapping[str, Any]
+    failure: str | None = None  # a reason the delivery fails whatever the device's status
 
 
 @dataclass(frozen=True)
@@ -116,3 +120,26 @@ def iter_audience(index: AudienceIndex, audience: Audience) -> Iterator[Recipien
                 # A device whose contact no table holds still knows its own key.
                 contact = index.contacts.get(key) or {"contactKey": key}
             yield Recipient(device, application, contact)
+
+
+def iter_targets(
+    fixtures: FixtureSet, targets: list[dict[str, Any]], values: Mapping[str, Any]
+) -> Iterator[Recipient]:
+    """A transactional send's devices, chosen at acceptance, each rendered with the send's
+    $Current values. A token the account does not know (accepted blind, as the real service
+    does) becomes a delivery that reaches nobody."""
+    for target in targets:
+        app_id, token = str(target["applicationId"]), str(target["token"])
+        device = fixtures.devices_by_token.get((app_id, token))
+        application = fixtures.applications_by_id.get(app_id)
+        if device is not None and application is not None:
+            yield Recipient(device, application, values)
+            continue
+        # Built without validation: a device and perhaps an application the fixtures lack.
+        unknown = Device.model_construct(token=token, applicationId=app_id)
+        # No such application: a platform of "unknown" (the inbox draws it as the default).
+        unknown_platform: Any = "unknown"
+        where = application or Application.model_construct(
+            id=app_id, name=app_id, platform=unknown_platform
+        )
+        yield Recipient(unknown, where, values, UNKNOWN_TOKEN)

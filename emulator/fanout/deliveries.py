@@ -8,7 +8,9 @@ import orjson
 
 from emulator.fanout.audience import Recipient
 from emulator.fanout.personalise import (
+    INSTANT,
     CompiledContent,
+    Dialect,
     Misses,
     Template,
     compile_content,
@@ -49,12 +51,14 @@ def _render(template: Template | None, contact: Mapping[str, Any], misses: Misse
     return template.render(contact, misses)
 
 
-def _variant(language: str | None, fields: dict[str, Any], path: str) -> _Variant:
+def _variant(language: str | None, fields: dict[str, Any], path: str, dialect: Dialect) -> _Variant:
     columns = tuple(
-        compile_text(fields[key], f"{path}.{key}") if isinstance(fields.get(key), str) else None
+        compile_text(fields[key], f"{path}.{key}", dialect)
+        if isinstance(fields.get(key), str)
+        else None
         for key in _COLUMNS
     )
-    extra = compile_content({k: v for k, v in fields.items() if k not in _COLUMNS}, path)
+    extra = compile_content({k: v for k, v in fields.items() if k not in _COLUMNS}, path, dialect)
     extra_json = orjson.dumps(extra.render({}, Misses())).decode() if extra.constant else None
     warnings = [w for t in columns if t is not None for w in t.warnings] + extra.warnings
     return _Variant(language, columns, extra, extra_json, warnings)
@@ -69,27 +73,31 @@ class SendContent:
     warnings: list[str] = field(default_factory=list)
 
     @classmethod
-    def compile(cls, content: dict[str, Any]) -> "SendContent":
+    def compile(cls, content: dict[str, Any], dialect: Dialect = INSTANT) -> "SendContent":
         if "multiLangContent" in content:
             multi = content["multiLangContent"]
             variants: dict[str, _Variant] = {}
             for index, entry in enumerate(multi["contents"]):
                 fields = {k: v for k, v in entry.items() if k != "language"}
                 path = f"multiLangContent.contents[{index}]"
-                variants[entry["language"].casefold()] = _variant(entry["language"], fields, path)
+                language = entry["language"]
+                variants[language.casefold()] = _variant(language, fields, path, dialect)
             default = variants[multi["defaultLanguage"].casefold()]
         else:
             # Single content: no language is chosen, so the delivery records none.
-            default = _variant(None, content["content"], "content")
+            default = _variant(None, content["content"], "content", dialect)
             variants = {}
         warnings = list(dict.fromkeys(w for v in [default, *variants.values()] for w in v.warnings))
         return cls(variants, default, warnings)
 
-    def for_language(self, language: str | None) -> _Variant:
-        """The device's language's entry (any case), else the default language's."""
-        if language is None or not self.variants:
-            return self.default
-        return self.variants.get(language.casefold(), self.default)
+    def for_language(self, *languages: str | None) -> _Variant:
+        """The entry of the first language given that has one (any case: a send's language
+        override, then the device's), else the default language's."""
+        if self.variants:
+            for language in languages:
+                if language is not None and language.casefold() in self.variants:
+                    return self.variants[language.casefold()]
+        return self.default
 
 
 def delivery_rows(
@@ -98,13 +106,18 @@ def delivery_rows(
     recipients: Sequence[Recipient],
     created_at: Any,
     misses: Misses,
+    language: str | None = None,
 ) -> Iterator[DeliveryRow]:
-    """Rows in storage.deliveries.DELIVERY_COLUMNS order; `created_at` already in storage form."""
+    """Rows in storage.deliveries.DELIVERY_COLUMNS order; `created_at` already in storage form.
+
+    `language` overrides each device's own (SendTransactionalPush's `language`)."""
     for recipient in recipients:
         device = recipient.device
-        variant = content.for_language(device.language)
+        variant = content.for_language(language, device.language)
         rendered = variant.render(recipient.contact, misses)
-        if device.status == "unregistered":
+        if recipient.failure is not None:
+            status, reason = FAILED, recipient.failure
+        elif device.status == "unregistered":
             status, reason = FAILED, UNREGISTERED
         else:
             status, reason = DELIVERED, None

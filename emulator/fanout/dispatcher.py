@@ -4,7 +4,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from itertools import islice
 
@@ -12,15 +12,23 @@ from sqlalchemy import Engine
 
 from emulator.clock import Clock
 from emulator.events import SEND_STATUS, EventBus
-from emulator.fanout.audience import Audience, AudienceIndexes, iter_audience
+from emulator.fanout.audience import (
+    Audience,
+    AudienceIndexes,
+    Recipient,
+    iter_audience,
+    iter_targets,
+)
 from emulator.fanout.deliveries import SendContent, delivery_rows
-from emulator.fanout.personalise import Misses
+from emulator.fanout.personalise import INSTANT as INSTANT_TAGS
+from emulator.fanout.personalise import TRANSACTIONAL as TRANSACTIONAL_TAGS
+from emulator.fanout.personalise import Dialect, Misses
 from emulator.push.fixtures import FixtureSet
 from emulator.storage import dispatch
 from emulator.storage.deliveries import DeliveryRow, engaged_tokens
 from emulator.storage.dispatch import Job
 from emulator.storage.rows import sql_datetime
-from emulator.storage.tables import COMPLETED, SENDING
+from emulator.storage.tables import COMPLETED, SENDING, TRANSACTIONAL
 from emulator.storage.writer import Writer
 
 log = logging.getLogger("emulator.dispatcher")
@@ -178,21 +186,9 @@ class Dispatcher:
             return  # pruned or reset meanwhile, or finished by an earlier pass
         if send.status != SENDING and not self._set_status(send, SENDING):
             return
-        fixtures = self._fixtures()
-        audience = Audience(
-            application_ids=list(send.application_ids),
-            segment_id=send.segment_id,
-            table_id=send.table_id,
-            use_only_engaged=send.use_only_engaged,
-            engaged_tokens=(
-                engaged_tokens(self._engine, send.application_ids)
-                if send.use_only_engaged
-                else frozenset()
-            ),
-        )
-        recipients = iter_audience(self._indexes.of(fixtures), audience)
-        content = SendContent.compile(send.content)
-        misses = Misses()
+        recipients, dialect = self._recipients(send)
+        content = SendContent.compile(send.content, dialect)
+        misses = Misses(transactional=dialect.transactional)
         created_at = sql_datetime(self._clock.now())
         total = 0
         in_flight: list[Future[bool]] = []
@@ -202,7 +198,7 @@ class Dispatcher:
             while len(rows) < self.chunk_size:
                 wanted = min(SLICE, self.chunk_size - len(rows))
                 batch = list(islice(recipients, wanted))
-                rows += delivery_rows(send.id, content, batch, created_at, misses)
+                rows += delivery_rows(send.id, content, batch, created_at, misses, send.language)
                 if len(batch) < wanted:
                     exhausted = True
                     break
@@ -221,12 +217,33 @@ class Dispatcher:
         warnings = [*content.warnings, *misses.warnings(total)]
         self._complete(send, warnings)
 
+    def _recipients(self, send: Job) -> tuple[Iterator[Recipient], Dialect]:
+        """Who the send reaches, and how its content is personalised for them."""
+        fixtures = self._fixtures()
+        if send.kind == TRANSACTIONAL:
+            # The devices were chosen at acceptance (the answer depended on them).
+            return iter_targets(
+                fixtures, send.targets or [], send.current or {}
+            ), TRANSACTIONAL_TAGS
+        audience = Audience(
+            application_ids=list(send.application_ids),
+            segment_id=send.segment_id,
+            table_id=send.table_id,
+            use_only_engaged=send.use_only_engaged,
+            engaged_tokens=(
+                engaged_tokens(self._engine, send.application_ids)
+                if send.use_only_engaged
+                else frozenset()
+            ),
+        )
+        return iter_audience(self._indexes.of(fixtures), audience), INSTANT_TAGS
+
     def _set_status(self, send: Job, status: str) -> bool:
         """Move a send on if no one else did (a reset may have removed it); publish after."""
         if not self._writer.run_sync(dispatch.move_status(send, status, self._clock.now())):
             return False
         send.status = status
-        self._events.publish(SEND_STATUS, id=send.id, trackingId=send.tracking_id, status=status)
+        self._publish_status(send, status)
         return True
 
     def _complete(self, send: Job, new_warnings: list[str]) -> None:
@@ -234,9 +251,16 @@ class Dispatcher:
         # added to the send's own warnings once it completes, so a reader finds them together.
         warnings = list(dict.fromkeys([*send.warnings, *new_warnings]))
         if self._writer.run_sync(dispatch.complete(send, warnings, self._clock.now())):
-            self._events.publish(
-                SEND_STATUS, id=send.id, trackingId=send.tracking_id, status=COMPLETED
-            )
+            self._publish_status(send, COMPLETED)
+
+    def _publish_status(self, send: Job, status: str) -> None:
+        self._events.publish(
+            SEND_STATUS,
+            id=send.id,
+            trackingId=send.tracking_id,
+            status=status,
+            apiUser=send.api_user,
+        )
 
     def _give_up(self, send_id: int, error: Exception) -> None:
         """A send that cannot be fanned out is completed with a warning, not retried forever."""

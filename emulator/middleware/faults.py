@@ -9,9 +9,14 @@ from urllib.parse import parse_qsl
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from emulator.faults import MALFORMED_BODY, STATUS_MESSAGES, FaultAction, FaultRequest
-from emulator.push.auth import TokenStore, bearer_token, user_for_token
-from emulator.push.fixtures import FixtureSet
+from emulator.faults import (
+    CODE_MESSAGES,
+    MALFORMED_BODY,
+    STATUS_MESSAGES,
+    FaultAction,
+    FaultRequest,
+)
+from emulator.push.auth import TokenStore, UserLookup, bearer_token, user_for_token
 from emulator.runtime import Runtime
 from emulator.web import JsonResponse, PrefixMiddleware, read_body, replay
 
@@ -56,7 +61,8 @@ class FaultMiddleware(PrefixMiddleware):
         elif decision.action.type == "drop":
             await _drop(receive_again, send)
         else:
-            await _answer(decision.action)(scope, receive_again, send)
+            answer = _answer(decision.action, self.runtime.ids.uuid4())
+            await answer(scope, receive_again, send)
 
     async def _facts(self, scope: Scope, receive: Receive) -> tuple[FaultRequest, Receive]:
         """What rules match on; the body is read (and replayed to the app) only if needed."""
@@ -75,7 +81,7 @@ class FaultMiddleware(PrefixMiddleware):
             method=method,
             path=path,
             api_user=(
-                resolve_api_user(self.runtime.fixtures, self.runtime.tokens, authorization, data)
+                resolve_api_user(self.runtime.users, self.runtime.tokens, authorization, data)
                 if wants_user
                 else None
             ),
@@ -87,13 +93,13 @@ class FaultMiddleware(PrefixMiddleware):
 
 
 def resolve_api_user(
-    fixtures: FixtureSet, tokens: TokenStore, authorization: str | None, body: Any = None
+    users: UserLookup, tokens: TokenStore, authorization: str | None, body: Any = None
 ) -> str | None:
     """The API user a request names, for matching only: the user its token was issued to
     (expired or not, allowlist aside, no bucket token taken), or a login body's userkey."""
     token = bearer_token(authorization)
     if token:
-        user, _live = user_for_token(fixtures, tokens, token)
+        user, _live = user_for_token(users, tokens, token)
         return user.userkey if user is not None else None
     if isinstance(body, dict) and isinstance(body.get("userkey"), str):
         return str(body["userkey"])
@@ -104,16 +110,21 @@ def application_ids_of(
     method: str, path: str, query: dict[str, str], body: Any
 ) -> frozenset[str] | None:
     """The applications a request names: a send's applicationIds (none given: all of them),
-    or a report's applicationId query parameter."""
+    a transactional push's appId (none given: any of the contact's), or a report's
+    applicationId query parameter."""
     if method == "GET":
         given = query.get("applicationId")
         return frozenset({given.lower()}) if given else frozenset()
-    if isinstance(body, dict):
-        ids = body.get("applicationIds")
-        if isinstance(ids, list) and ids:
-            return frozenset(i.lower() for i in ids if isinstance(i, str))
-        if path == "/rest/push/sendInstant" and not ids:
-            return None  # the contract: no applicationIds means every application
+    if not isinstance(body, dict):
+        return frozenset()
+    if path.endswith("/transactional/push"):
+        app_id = body.get("appId")
+        return frozenset({app_id.lower()}) if isinstance(app_id, str) else None
+    ids = body.get("applicationIds")
+    if isinstance(ids, list) and ids:
+        return frozenset(i.lower() for i in ids if isinstance(i, str))
+    if path.endswith("/push/sendInstant") and not ids:
+        return None  # the contract: no applicationIds means every application
     return frozenset()
 
 
@@ -124,9 +135,14 @@ def _json(body: bytes) -> Any:
         return None
 
 
-def _answer(action: FaultAction) -> JsonResponse:
+def _answer(action: FaultAction, transaction_id: str) -> JsonResponse:
     if action.type == "malformed":
         return _RawJson(MALFORMED_BODY, status_code=200)
+    if action.type == "code":
+        assert action.code is not None
+        message = action.message or CODE_MESSAGES[action.code]
+        body = {"code": action.code, "message": message, "transactionId": transaction_id}
+        return JsonResponse({**body, "data": None})
     status = action.status or 500
     headers = {"Retry-After": str(action.retryAfter or 1)} if status == 429 else {}
     if action.emptyBody:

@@ -228,9 +228,11 @@ class JournalMiddleware(PrefixMiddleware):
             "headers": mask_headers(scope.get("headers", [])),
             "body": mask_body(bytes(captured)),
             "body_truncated": total > len(captured),
+            # A route's own word first: a 200 can be a refusal (SendTransactionalPush's codes).
             "error": state.get("error") or error_message(status, response_body),
             "tracking_id": state.get("tracking_id"),
             "fault": state.get("fault"),
+            "repeat_of": state.get("repeat_of"),
         }
         events = self.runtime.events
 

@@ -1,5 +1,6 @@
 """Accepting a SendInstantPush call: body rules, warnings, template look-ups, the stored row."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -8,9 +9,9 @@ from emulator.bodies import parse_json_body, validate
 from emulator.errors import BadRequest, TemplateNotFound
 from emulator.fanout.personalise import check_nesting
 from emulator.push.contract import SendInstantRequest, unknown_fields
-from emulator.push.fixtures import FixtureSet
+from emulator.push.fixtures import FixtureSet, Template
 from emulator.storage.rows import insert_send
-from emulator.storage.tables import QUEUED, SCHEDULED
+from emulator.storage.tables import INSTANT, QUEUED, SCHEDULED
 from emulator.storage.writer import Writer
 
 SUCCESS_MESSAGE = "Successful"
@@ -28,6 +29,7 @@ class SendContext:
     tracking_id: str  # used when the body names none
     transaction_id: str
     content_type: str | None = None
+    new_id: Callable[[], str] | None = None  # more ids, for a send that needs several
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,34 @@ def _is_json_type(content_type: str | None) -> bool:
         return True
     media = content_type.split(";", 1)[0].strip().lower()
     return media == "application/json" or media.endswith("+json")
+
+
+def check_content_type(ctx: SendContext) -> None:
+    """A body sent as anything but JSON is a 400, before the body is judged."""
+    if not _is_json_type(ctx.content_type):
+        raise BadRequest([f"Content-Type: must be application/json, got {ctx.content_type!r}"])
+
+
+def content_type_warnings(ctx: SendContext) -> list[str]:
+    if ctx.content_type is not None:
+        return []
+    return [
+        "Content-Type: no header was sent; the real service may refuse a body without "
+        "Content-Type: application/json"
+    ]
+
+
+def template_content(template: Template) -> dict[str, Any]:
+    """A saved template's content, as the send stores it."""
+    if template.content is not None:
+        return {"content": template.content.inline_fields()}
+    assert template.multiLangContent is not None
+    return {"multiLangContent": template.multiLangContent.model_dump(exclude_none=True)}
+
+
+def success(transaction_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The vendor's success envelope."""
+    return {"code": 0, "message": SUCCESS_MESSAGE, "transactionId": transaction_id, "data": data}
 
 
 def parse_request(body: bytes) -> SendInstantRequest:
@@ -65,12 +95,7 @@ def parse_request(body: bytes) -> SendInstantRequest:
 
 def collect_warnings(request: SendInstantRequest, ctx: SendContext) -> list[str]:
     """Where the real behaviour is unknown, the send is accepted and told what may differ."""
-    warnings: list[str] = []
-    if ctx.content_type is None:
-        warnings.append(
-            "Content-Type: no header was sent; the real service may refuse a body without "
-            "Content-Type: application/json"
-        )
+    warnings = content_type_warnings(ctx)
     for path in unknown_fields(request):
         if path == "onlyLastEngagedTokens":
             warnings.append(
@@ -108,10 +133,7 @@ def resolve_content(request: SendInstantRequest, fixtures: FixtureSet) -> dict[s
         template = fixtures.templates_by_id.get(request.content.templateId.lower())
         if template is None:
             raise TemplateNotFound()
-        if template.content is not None:
-            return {"content": template.content.inline_fields()}
-        assert template.multiLangContent is not None
-        return {"multiLangContent": template.multiLangContent.model_dump(exclude_none=True)}
+        return template_content(template)
     assert request.multiLangContent is not None
     contents = []
     for entry in request.multiLangContent.contents:
@@ -137,8 +159,7 @@ def resolve_content(request: SendInstantRequest, fixtures: FixtureSet) -> dict[s
 
 def accept_send(body: bytes, ctx: SendContext) -> AcceptedSend:
     """Judge a body in the contract's order (400, then 404) and build the row to store."""
-    if not _is_json_type(ctx.content_type):
-        raise BadRequest([f"Content-Type: must be application/json, got {ctx.content_type!r}"])
+    check_content_type(ctx)
     request = parse_request(body)
     warnings = collect_warnings(request, ctx)
     if ctx.strict and warnings:
@@ -147,14 +168,11 @@ def accept_send(body: bytes, ctx: SendContext) -> AcceptedSend:
     tracking_id = request.trackingId or ctx.tracking_id
     schedule_at = request.schedule_at()
     due_later = schedule_at is not None and schedule_at > ctx.now
-    response = {
-        "code": 0,
-        "message": SUCCESS_MESSAGE,
-        "transactionId": ctx.transaction_id,
-        "data": {"trackingId": tracking_id},
-    }
+    response = success(ctx.transaction_id, {"trackingId": tracking_id})
     application_ids = [a.lower() for a in request.applicationIds or []]
     row: dict[str, Any] = {
+        "kind": INSTANT,
+        "tags": [],
         "tracking_id": tracking_id.lower(),
         "transaction_id": ctx.transaction_id,
         "status": SCHEDULED if due_later else QUEUED,

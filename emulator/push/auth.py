@@ -2,13 +2,56 @@
 
 import threading
 from dataclasses import dataclass
+from typing import Protocol
 
 from emulator.clock import Clock
-from emulator.errors import Forbidden, IpNotAllowed, NotAuthenticated
+from emulator.errors import (
+    NOT_AUTHENTICATED,
+    NOT_AUTHORIZED,
+    TOO_MANY_REQUESTS,
+    TRANSACTIONAL_NOT_AUTHENTICATED,
+    TRANSACTIONAL_NOT_AUTHORIZED,
+    TRANSACTIONAL_TOO_MANY_REQUESTS,
+    Forbidden,
+    IpNotAllowed,
+    NotAuthenticated,
+)
 from emulator.ids import IdGenerator
-from emulator.push.fixtures import ApiUser, FixtureSet
+from emulator.push.fixtures import ApiUser
 
 PUSH_PERMISSION = "push"
+TRANSACTIONAL_PERMISSION = "transactionalPush"
+
+
+@dataclass(frozen=True)
+class PushCall:
+    """What differs between the push calls' checks: the permission they need, and the texts
+    of their refusals (each call's own, per the vendor's pages)."""
+
+    permission: str
+    not_authenticated: str
+    not_authorized: str
+    too_many_requests: str
+    # Users whose fixture gives this call a bucket of its own (transactionalRateLimit) take
+    # from `<userkey>:<own_bucket>`; everyone else from the user's one bucket.
+    own_bucket: str | None = None
+
+
+INSTANT_CALL = PushCall(PUSH_PERMISSION, NOT_AUTHENTICATED, NOT_AUTHORIZED, TOO_MANY_REQUESTS)
+TRANSACTIONAL_CALL = PushCall(
+    TRANSACTIONAL_PERMISSION,
+    TRANSACTIONAL_NOT_AUTHENTICATED,
+    TRANSACTIONAL_NOT_AUTHORIZED,
+    TRANSACTIONAL_TOO_MANY_REQUESTS,
+    own_bucket="transactional",
+)
+
+
+def bucket_key(user: ApiUser, call: PushCall) -> str:
+    """The rate-limit bucket a call by `user` takes from."""
+    if call.own_bucket is not None and user.transactionalRateLimit is not None:
+        return f"{user.userkey}:{call.own_bucket}"
+    return user.userkey
 
 
 @dataclass(frozen=True)
@@ -52,13 +95,19 @@ class TokenStore:
         self._lock = threading.Lock()
 
     def issue(self, userkey: str) -> IssuedToken:
-        issued = IssuedToken(self._ids.token(), userkey, self._clock.timestamp() + self.ttl)
         with self._lock:
             now = self._clock.timestamp()
             # Forget expired tokens as new ones come, so the map cannot grow without bound.
             for token in [t for t, v in self._tokens.items() if v.expires_at <= now]:
                 del self._tokens[token]
-            self._tokens[issued.token] = issued
+            token = self._ids.token()
+            # A seeded generator restarts at each reset, so it may draw a token that is
+            # still live: the same user gets it again (refreshed), another user never does.
+            # Drawing on stays reproducible.
+            while token in self._tokens and self._tokens[token].userkey != userkey:
+                token = self._ids.token()
+            issued = IssuedToken(token, userkey, now + self.ttl)
+            self._tokens[token] = issued
         return issued
 
     def lookup(self, token: str) -> IssuedToken | None:
@@ -73,9 +122,25 @@ class TokenStore:
         with self._lock:
             self._tokens.clear()
 
+    def revoke(self, userkey: str) -> int:
+        """Forget every token issued to `userkey` (a removed API user); how many there were."""
+        with self._lock:
+            gone = [t for t, issued in self._tokens.items() if issued.userkey == userkey]
+            for token in gone:
+                del self._tokens[token]
+        return len(gone)
+
+
+class UserLookup(Protocol):
+    """Where API users are found: a fixture set, or every user a runtime knows."""
+
+    def user(self, userkey: str) -> ApiUser | None: ...
+
+    def user_for_static_token(self, token: str) -> ApiUser | None: ...
+
 
 def user_for_token(
-    fixtures: FixtureSet, tokens: TokenStore, token: str | None
+    users: UserLookup, tokens: TokenStore, token: str | None
 ) -> tuple[ApiUser | None, bool]:
     """The user a token names, expired or not, and whether it is still live.
 
@@ -84,37 +149,45 @@ def user_for_token(
     """
     if not token:
         return None, False
-    user = fixtures.static_tokens.get(token)
+    user = users.user_for_static_token(token)
     if user is not None:
         return user, True
     issued = tokens.lookup(token)
     if issued is None:
         return None, False
-    return fixtures.users_by_key.get(issued.userkey), tokens.is_live(issued)
+    return users.user(issued.userkey), tokens.is_live(issued)
 
 
 def authenticate(
-    fixtures: FixtureSet, tokens: TokenStore, authorization: str | None, client_ip: str
+    users: UserLookup,
+    tokens: TokenStore,
+    authorization: str | None,
+    client_ip: str,
+    call: PushCall = INSTANT_CALL,
 ) -> ApiUser:
     """The API user behind a request: allowlist (403), then token (401)."""
-    user, live = user_for_token(fixtures, tokens, bearer_token(authorization))
+    user, live = user_for_token(users, tokens, bearer_token(authorization))
     # The real API refuses an address before it looks at credentials.
     if user is not None and not user.allows_ip(client_ip):
         raise IpNotAllowed(client_ip)
     if user is None or not live:
-        raise NotAuthenticated()
+        raise NotAuthenticated(call.not_authenticated)
     return user
 
 
+def require_permission(user: ApiUser, call: PushCall = INSTANT_CALL) -> None:
+    if call.permission not in user.permissions:
+        raise Forbidden(call.not_authorized)
+
+
 def require_push_permission(user: ApiUser) -> None:
-    if PUSH_PERMISSION not in user.permissions:
-        raise Forbidden()
+    require_permission(user, INSTANT_CALL)
 
 
 def login(
-    fixtures: FixtureSet, tokens: TokenStore, userkey: str, password: str, client_ip: str
+    users: UserLookup, tokens: TokenStore, userkey: str, password: str, client_ip: str
 ) -> IssuedToken:
-    user = fixtures.users_by_key.get(userkey)
+    user = users.user(userkey)
     if user is not None and not user.allows_ip(client_ip):
         raise IpNotAllowed(client_ip)
     if user is None or user.password != password:

@@ -2,6 +2,7 @@
 
 import ipaddress
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -9,7 +10,7 @@ import orjson
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from emulator.bodies import deeper_than, describe_errors, too_deep
-from emulator.fanout.personalise import check_nesting
+from emulator.fanout.personalise import TRANSACTIONAL, check_nesting
 from emulator.push.contract import Content, Guid, MultiLangContent
 
 
@@ -17,7 +18,7 @@ class FixtureError(ValueError):
     """A fixture that cannot be used; the message names the file, the record and the field."""
 
 
-def _check_network(value: str) -> str:
+def check_network(value: str) -> str:
     try:
         ipaddress.ip_network(value, strict=False)
     except ValueError:
@@ -39,8 +40,10 @@ class ApiUser(FixtureModel):
     password: Annotated[str, Field(min_length=1)]
     permissions: list[str] = Field(default_factory=list)
     tokens: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
-    allowedIps: list[Annotated[str, AfterValidator(_check_network)]] | None = None
+    allowedIps: list[Annotated[str, AfterValidator(check_network)]] | None = None
     rateLimit: RateLimitFixture | None = None
+    # A bucket of its own for SendTransactionalPush; without it both kinds share `rateLimit`.
+    transactionalRateLimit: RateLimitFixture | None = None
 
     def allows_ip(self, ip: str) -> bool:
         if self.allowedIps is None:
@@ -63,6 +66,9 @@ class Template(FixtureModel):
     name: str
     content: Content | None = None
     multiLangContent: MultiLangContent | None = None
+    # Saved as a transactional content: only SendTransactionalPush's contentId finds it, and
+    # only SendInstantPush's templateId finds the others.
+    transactional: bool = False
 
     @model_validator(mode="after")
     def _one_content(self) -> "Template":
@@ -135,9 +141,34 @@ class FixtureSet:
         self.users_by_key = {u.userkey: u for u in self.api_users}
         self.static_tokens = {t: u for u in self.api_users for t in u.tokens}
         self.applications_by_id = {a.id.lower(): a for a in self.applications}
-        self.templates_by_id = {t.id.lower(): t for t in self.templates}
+        # Instant templates and transactional contents are looked up apart: neither call
+        # finds the other kind (the transactional one answers "content is null").
+        self.templates_by_id = {t.id.lower(): t for t in self.templates if not t.transactional}
+        self.contents_by_id = {t.id.lower(): t for t in self.templates if t.transactional}
         self.tables_by_id = {t.id.lower(): t for t in self.tables}
         self.segments_by_id = {s.id.lower(): s for s in self.segments}
+
+    # The UserLookup protocol (push/auth.py), so auth can be tested on fixtures alone.
+    def user(self, userkey: str) -> ApiUser | None:
+        return self.users_by_key.get(userkey)
+
+    def user_for_static_token(self, token: str) -> ApiUser | None:
+        return self.static_tokens.get(token)
+
+    # Built on first use: only transactional sends look devices up one contact or token at a
+    # time, and a 100,000-device fixture set should not pay for it at start-up otherwise.
+    @cached_property
+    def devices_by_contact(self) -> dict[str, list[Device]]:
+        found: dict[str, list[Device]] = {}
+        for device in self.devices:
+            if device.contactKey is not None:
+                found.setdefault(device.contactKey, []).append(device)
+        return found
+
+    @cached_property
+    def devices_by_token(self) -> dict[tuple[str, str], Device]:
+        """(lower-case application id, token) -> device."""
+        return {(d.applicationId.lower(), d.token): d for d in self.devices}
 
     def to_json(self) -> dict[str, list[dict[str, Any]]]:
         """The fixture format again: what PUT /_emulator/fixtures takes back."""
@@ -177,7 +208,9 @@ def parse_fixtures(data: dict[str, Any], source: str) -> FixtureSet:
             deep = too_deep(raw)
             limits = [deeper_than(deep)] if deep is not None else []
             if name == "templates" and isinstance(raw, dict):
-                limits += check_nesting({k: v for k, v in raw.items() if k != "id"}, "")
+                # Judged as a transactional send would, whose dialect knows every namespace.
+                content = {k: v for k, v in raw.items() if k != "id"}
+                limits += check_nesting(content, "", TRANSACTIONAL)
             if limits:
                 raise FixtureError(f"{where}: {_record_label(index, raw)}: {limits[0]}")
     fixtures = FixtureSet(**parsed)
@@ -217,19 +250,51 @@ def _check_references(fixtures: FixtureSet, source: str) -> None:
             )
 
 
-def load_fixtures(folder: Path) -> FixtureSet:
-    """Read a fixtures folder; a missing file is an empty list, a missing folder an error."""
+def read_folder(folder: Path) -> dict[str, bytes]:
+    """The raw files of a fixtures folder, by name; a missing file is left out."""
     if not folder.is_dir():
         raise FixtureError(f"{folder}: fixtures folder not found")
-    data: dict[str, Any] = {}
+    raw: dict[str, bytes] = {}
     for name in FILES:
         path = folder / f"{name}.json"
         if not path.exists():
             continue
         try:
-            data[name] = orjson.loads(path.read_bytes())
-        except orjson.JSONDecodeError as error:
-            raise FixtureError(f"{path}: not valid JSON ({error})") from None
+            raw[name] = path.read_bytes()
         except OSError as error:
             raise FixtureError(f"{path}: cannot be read ({error.strerror})") from None
+    return raw
+
+
+def _parse_folder(folder: Path, raw: dict[str, bytes]) -> FixtureSet:
+    data: dict[str, Any] = {}
+    for name, text in raw.items():
+        try:
+            data[name] = orjson.loads(text)
+        except orjson.JSONDecodeError as error:
+            raise FixtureError(f"{folder / f'{name}.json'}: not valid JSON ({error})") from None
     return parse_fixtures(data, str(folder))
+
+
+def load_fixtures(folder: Path) -> FixtureSet:
+    """Read a fixtures folder; a missing file is an empty list, a missing folder an error."""
+    return _parse_folder(folder, read_folder(folder))
+
+
+class FixtureFolder:
+    """A fixtures folder that is validated again only when its files changed: the reset
+    before every test then costs reading a few files, not validating every record. A set is
+    never changed in place (engagement and PUT make new ones), so handing it out again is safe.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._raw: dict[str, bytes] | None = None
+        self._loaded: FixtureSet | None = None
+
+    def load(self) -> FixtureSet:
+        raw = read_folder(self.folder)
+        if self._loaded is None or raw != self._raw:
+            self._loaded = _parse_folder(self.folder, raw)
+            self._raw = raw
+        return self._loaded

@@ -81,6 +81,18 @@ class RateLimiter:
             self._overrides = dict(overrides)
             self._buckets.clear()
 
+    def override(self, user: str, config: BucketConfig) -> None:
+        """Give one bucket key its own limits (a run-time user's), starting full."""
+        with self._lock:
+            self._overrides[user] = config
+            self._buckets.pop(user, None)
+
+    def forget(self, user: str) -> None:
+        """Drop a bucket key's limits and its bucket (a removed user's)."""
+        with self._lock:
+            self._overrides.pop(user, None)
+            self._buckets.pop(user, None)
+
     def config_for(self, user: str) -> BucketConfig:
         return self._overrides.get(user, self._default)
 

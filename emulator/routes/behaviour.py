@@ -3,13 +3,13 @@
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from emulator.bodies import parse_json_body, validate_json
 from emulator.clock import ClockOutOfRange
-from emulator.errors import BadRequest
-from emulator.faults import FaultRuleError, parse_rules
+from emulator.errors import BadRequest, NotFound
+from emulator.faults import FaultRuleError, parse_rule, parse_rules
 from emulator.ids import Seed
 from emulator.push.ratelimit import BucketConfig
 from emulator.routes.deps import RuntimeDep
@@ -17,6 +17,8 @@ from emulator.runtime import Runtime
 from emulator.web import JsonResponse
 
 router = APIRouter(tags=["behaviour"])
+
+RuleId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 # A hundred years either way: far enough for any test, near enough for datetime.
 MAX_CLOCK_SECONDS = 100 * 365 * 86400
@@ -50,6 +52,24 @@ async def put_faults(request: Request, runtime: RuntimeDep) -> JsonResponse:
 async def delete_faults(runtime: RuntimeDep) -> JsonResponse:
     runtime.faults.clear()
     return JsonResponse([])
+
+
+@router.post("/faults")
+async def add_fault(request: Request, runtime: RuntimeDep) -> JsonResponse:
+    """Add one rule after those in force, which keep their counters; answers it, with its id."""
+    try:
+        rule_id = runtime.faults.add(parse_rule(parse_json_body(await request.body())))
+    except FaultRuleError as error:
+        raise BadRequest(error.problems) from None
+    return JsonResponse(next(s for s in runtime.faults.status() if s["id"] == rule_id))
+
+
+@router.delete("/faults/{rule_id}")
+async def delete_fault(rule_id: RuleId, runtime: RuntimeDep) -> JsonResponse:
+    """Remove one rule by its id; the others keep their counters. Answers those left."""
+    if not runtime.faults.remove(rule_id):
+        raise NotFound(f"No fault rule with id {rule_id}.")
+    return JsonResponse(runtime.faults.status())
 
 
 # Rate limits ----------------------------------------------------------------------------

@@ -7,7 +7,14 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Request
 
 from emulator.errors import Forbidden, NotAuthenticated, TooManyRequests
-from emulator.push.auth import authenticate, bearer_token, require_push_permission
+from emulator.push.auth import (
+    INSTANT_CALL,
+    PushCall,
+    authenticate,
+    bearer_token,
+    bucket_key,
+    require_permission,
+)
 from emulator.push.fixtures import ApiUser
 from emulator.runtime import Runtime
 from emulator.web import client_ip
@@ -23,20 +30,24 @@ async def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-async def push_caller(request: Request, runtime: RuntimeDep) -> ApiUser:
-    """The contract's order: allowlist 403 → token 401 → permission 403 → bucket 429."""
+async def push_caller(
+    request: Request, runtime: RuntimeDep, call: PushCall = INSTANT_CALL
+) -> ApiUser:
+    """The contract's order: allowlist 403 → token 401 → permission 403 → bucket 429, each
+    refusal in the texts of `call` (SendInstantPush's or SendTransactionalPush's)."""
     user = authenticate(
-        runtime.fixtures,
+        runtime.users,
         runtime.tokens,
         request.headers.get("authorization"),
         client_ip(request.scope),
+        call,
     )
     request.state.api_user = user.userkey
-    require_push_permission(user)
+    require_permission(user, call)
     # Every authenticated call takes a token; a refused one is answered before the body is read.
-    wait = runtime.limiter.take(user.userkey)
+    wait = runtime.limiter.take(bucket_key(user, call))
     if wait is not None:
-        raise TooManyRequests(wait)
+        raise TooManyRequests(wait, call.too_many_requests)
     return user
 
 

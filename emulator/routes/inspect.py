@@ -9,14 +9,16 @@ from sqlalchemy import Connection
 from starlette.responses import StreamingResponse
 
 from emulator.bodies import validate
-from emulator.errors import NotFound
+from emulator.errors import BadRequest, NotFound
 from emulator.filters import (
     PAGE_PARAMS,
     REQUEST_FILTERS,
+    SCOPE_PARAMS,
     SEND_FILTERS,
     WAIT_PARAMS,
     Filter,
     openapi_parameters,
+    unknown_params,
 )
 from emulator.routes.deps import RuntimeDep
 from emulator.runtime import Runtime
@@ -31,7 +33,8 @@ router = APIRouter(tags=["inspect"])
 
 
 class _Query(BaseModel):
-    # Query strings carry text: "3" is a fine count. Unknown parameters are ignored here.
+    # Query strings carry text: "3" is a fine count. Unknown parameters were refused before
+    # (`_query`); each model reads its own share of the ones a route declares.
     model_config = ConfigDict(extra="ignore")
 
 
@@ -55,8 +58,18 @@ SendQuery = _filters_model("SendQuery", SEND_FILTERS)
 RequestQuery = _filters_model("RequestQuery", REQUEST_FILTERS)
 
 
-def _query(request: Request) -> dict[str, str]:
+def _query(request: Request, *declared: tuple[Filter, ...]) -> dict[str, str]:
+    """The query, once every parameter in it is one the route declares: a misspelt filter
+    would otherwise match everything, and a test that should fail would pass."""
+    problems = unknown_params(request.query_params.keys(), *declared)
+    if problems:
+        raise BadRequest(problems)
     return dict(request.query_params)
+
+
+def _scope(request: Request) -> str | None:
+    """The `apiUser` a detail or a clear is limited to, if any; nothing else is taken."""
+    return _query(request, SCOPE_PARAMS).get("apiUser") or None
 
 
 def _send_filters(query: dict[str, str]) -> SendFilters:
@@ -81,59 +94,68 @@ _SENDS_DOC = {"parameters": openapi_parameters(SEND_FILTERS, PAGE_PARAMS)}
 _WAIT_DOC = {"parameters": openapi_parameters(SEND_FILTERS, WAIT_PARAMS)}
 _EXPORT_DOC = {"parameters": openapi_parameters(SEND_FILTERS)}
 _REQUESTS_DOC = {"parameters": openapi_parameters(REQUEST_FILTERS, PAGE_PARAMS)}
+_SCOPE_DOC = {"parameters": openapi_parameters(SCOPE_PARAMS)}
 
 
 @router.get("/sends", openapi_extra=_SENDS_DOC)
 async def sends(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Accepted sends, newest first; page on with `cursor=<nextCursor>`."""
-    query = _query(request)
+    query = _query(request, SEND_FILTERS, PAGE_PARAMS)
     return await _page_of(runtime, query, list_sends, _send_filters(query))
 
 
-@router.delete("/sends")
-async def delete_sends(runtime: RuntimeDep) -> JsonResponse:
-    """Clear every send and delivery (the journal stays; see DELETE /_emulator/requests)."""
-    removed = await runtime.writer.run(clear_sends)
+@router.delete("/sends", openapi_extra=_SCOPE_DOC)
+async def delete_sends(request: Request, runtime: RuntimeDep) -> JsonResponse:
+    """Clear every send and delivery, or with `apiUser` only that user's (the journal stays;
+    see DELETE /_emulator/requests). No other filter: `?trackingId=` must not read as
+    "delete only that one"."""
+    api_user = _scope(request)
+    removed = await runtime.writer.run(lambda c: clear_sends(c, api_user))
     return JsonResponse({"deleted": removed})
 
 
 @router.get("/sends/wait", openapi_extra=_WAIT_DOC)
 async def wait(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Answer once `count` matching sends are Completed (or in the status asked); else 408."""
-    query = _query(request)
+    query = _query(request, SEND_FILTERS, WAIT_PARAMS)
     filters = _send_filters(query)
     waiting = validate(Waiting, query)
     answer = await wait_for_sends(runtime, filters, waiting.count, waiting.timeout)
     return JsonResponse(answer.body, status_code=answer.status)
 
 
-@router.get("/sends/{key}")
-async def send(key: str, runtime: RuntimeDep) -> JsonResponse:
-    """The newest send with this tracking id (or this transaction id), with its deliveries."""
-    found = await runtime.read(lambda c: send_detail(c, key))
+@router.get("/sends/{key}", openapi_extra=_SCOPE_DOC)
+async def send(key: str, request: Request, runtime: RuntimeDep) -> JsonResponse:
+    """The newest send with this tracking id (or this transaction id), with its deliveries;
+    with `apiUser`, only a send of that API user."""
+    api_user = _scope(request)
+    found = await runtime.read(lambda c: send_detail(c, key, api_user))
     if found is None:
-        raise NotFound(f"No send with tracking id or transaction id {key!r}.")
+        whose = f" of API user {api_user!r}" if api_user else ""
+        raise NotFound(f"No send{whose} with tracking id or transaction id {key!r}.")
     return JsonResponse(found)
 
 
 @router.get("/requests", openapi_extra=_REQUESTS_DOC)
 async def requests(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Every /rest request, refused ones included, newest first."""
-    query = _query(request)
+    query = _query(request, REQUEST_FILTERS, PAGE_PARAMS)
     given = validate(RequestQuery, query).model_dump(exclude_none=True)
     return await _page_of(runtime, query, list_requests, RequestFilters.from_query(given))
 
 
-@router.delete("/requests")
-async def delete_requests(runtime: RuntimeDep) -> JsonResponse:
-    removed = await runtime.writer.run(clear_journal)
+@router.delete("/requests", openapi_extra=_SCOPE_DOC)
+async def delete_requests(request: Request, runtime: RuntimeDep) -> JsonResponse:
+    """Clear the journal, or with `apiUser` only the rows naming that user."""
+    api_user = _scope(request)
+    removed = await runtime.writer.run(lambda c: clear_journal(c, api_user))
     return JsonResponse({"deleted": removed})
 
 
 @router.get("/export", openapi_extra=_EXPORT_DOC)
 async def export(request: Request, runtime: RuntimeDep) -> StreamingResponse:
     """Matching sends with their deliveries as NDJSON, oldest first, streamed page by page."""
-    filters = _send_filters(_query(request))
+    filters = _send_filters(_query(request, SEND_FILTERS))
     await runtime.writer.barrier()
     return StreamingResponse(
         export_sends(runtime.engine, filters), media_type="application/x-ndjson"

@@ -1,4 +1,4 @@
-"""The emulated D·engage routes under /rest: login and SendInstantPush.
+"""The emulated D·engage routes under /rest: login, SendInstantPush, SendTransactionalPush.
 
 These are plain Starlette routes, not FastAPI ones: the vendor's API has no schema for us to
 generate, and FastAPI's per-request machinery (dependency solving, endpoint wrapping) cost
@@ -6,6 +6,7 @@ more than the send itself (see docs/PERFORMANCE.md).
 """
 
 import sqlite3
+from datetime import timedelta
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,10 +18,19 @@ from starlette.routing import BaseRoute, Route
 from emulator.bodies import parse_json_body, validate
 from emulator.errors import BadRequest, ServiceUnavailable
 from emulator.events import SEND
-from emulator.push import auth
-from emulator.push.accept import SUCCESS_MESSAGE, accept_send, record_send
+from emulator.push import auth, transactional
+from emulator.push.accept import (
+    SUCCESS_MESSAGE,
+    AcceptedSend,
+    SendContext,
+    accept_send,
+    record_send,
+)
+from emulator.push.auth import TRANSACTIONAL_CALL
 from emulator.push.report import delivery_report, parse_report_query
 from emulator.routes.deps import get_runtime, push_caller
+from emulator.runtime import Runtime
+from emulator.storage.sends import trace_answer
 from emulator.storage.writer import WriterClosed
 from emulator.web import JsonResponse, client_ip
 
@@ -40,7 +50,7 @@ async def login(request: Request) -> JsonResponse:
     credentials = validate(LoginRequest, data)
     request.state.api_user = credentials.userkey
     issued = auth.login(
-        runtime.fixtures,
+        runtime.users,
         runtime.tokens,
         credentials.userkey,
         credentials.password,
@@ -58,7 +68,11 @@ async def send_instant(request: Request) -> JsonResponse:
     context = runtime.send_context(
         caller.userkey, client_ip(request.scope), request.headers.get("content-type")
     )
-    accepted = accept_send(body, context)
+    return await _store(request, runtime, accept_send(body, context))
+
+
+async def _store(request: Request, runtime: Runtime, accepted: AcceptedSend) -> JsonResponse:
+    """Store an accepted send, answer it once committed, and wake the dispatcher."""
     request.state.tracking_id = accepted.tracking_id
     try:
         # The 200 leaves only after this commit: a send the client saw accepted is on disk.
@@ -66,13 +80,58 @@ async def send_instant(request: Request) -> JsonResponse:
     except (WriterClosed, SQLAlchemyError, sqlite3.Error, OSError) as error:
         # A full disk or a broken file: a 503 that says nothing was recorded, never a 500.
         raise ServiceUnavailable() from error
+    row = accepted.row
     runtime.events.publish(
-        SEND, id=send_id, trackingId=accepted.tracking_id, status=accepted.row["status"]
+        SEND,
+        id=send_id,
+        trackingId=accepted.tracking_id,
+        status=row["status"],
+        sendKind=row["kind"],
+        apiUser=row["api_user"],
     )
     # Woken before the answer, so a caller that waits for the dispatcher to be idle after
     # its 200 knows this send is included.
     runtime.dispatcher.wake()
     return JsonResponse(accepted.response)
+
+
+async def send_transactional(request: Request) -> JsonResponse:
+    """SendTransactionalPush (CONTRACT §4): every outcome of a valid call is a 200, a refusal
+    carrying a non-zero code; a repeated traceId gets the first answer again."""
+    runtime = await get_runtime(request)
+    caller = await push_caller(request, runtime, TRANSACTIONAL_CALL)
+    body = await request.body()
+    context = runtime.send_context(
+        caller.userkey, client_ip(request.scope), request.headers.get("content-type")
+    )
+    parsed = transactional.judge(body, context)
+    trace_id = parsed.traceId
+    if trace_id is None:
+        return await _transactional(request, runtime, parsed, body, context)
+    since = context.now - timedelta(seconds=runtime.settings.trace_ttl)
+    async with runtime.trace_locks.held(caller.userkey, trace_id):
+        first = await runtime.read(lambda c: trace_answer(c, caller.userkey, trace_id, since))
+        if first is not None:
+            # Journaled as a repeat of the first call, which is what it is answered with.
+            request.state.repeat_of = first.get("transactionId")
+            tracking_ids = (first.get("data") or {}).get("trackingIds") or [None]
+            request.state.tracking_id = tracking_ids[0]
+            return JsonResponse(first)
+        return await _transactional(request, runtime, parsed, body, context)
+
+
+async def _transactional(
+    request: Request,
+    runtime: Runtime,
+    parsed: transactional.TransactionalPushRequest,
+    body: bytes,
+    context: SendContext,
+) -> JsonResponse:
+    outcome = transactional.accept_transactional(parsed, body, context)
+    if isinstance(outcome, transactional.Refusal):
+        request.state.error = f"code {outcome.code}: {outcome.message}"
+        return JsonResponse(outcome.response(context.transaction_id))
+    return await _store(request, runtime, outcome)
 
 
 async def send_report(request: Request) -> JsonResponse:
@@ -99,4 +158,5 @@ def routes(prefix: str) -> list[BaseRoute]:
         Route(f"{prefix}/login", login, methods=["POST"]),
         Route(f"{prefix}/push/sendInstant", send_instant, methods=["POST"]),
         Route(f"{prefix}/push/sendInstant", send_report, methods=["GET"]),
+        Route(f"{prefix}/transactional/push", send_transactional, methods=["POST"]),
     ]

@@ -87,8 +87,9 @@ async def inbox_page(
     applicationId: str = "",
     status: str = "",
     q: str = "",
+    kind: str = "",
 ) -> HTMLResponse:
-    query = InboxQuery(applicationId, status, q)
+    query = InboxQuery(applicationId, status, q, kind)
     listing, code = (Html(""), 200)
     if not _auth_required(runtime):
         listing, code = await _inbox(runtime, query)
@@ -118,8 +119,9 @@ async def inbox_fragment(
     applicationId: str = "",
     status: str = "",
     q: str = "",
+    kind: str = "",
 ) -> HTMLResponse:
-    query = InboxQuery(applicationId, status, q)
+    query = InboxQuery(applicationId, status, q, kind)
     listing, code = await _inbox(runtime, query)
     if part == "body":
         return html(inbox_body(query, runtime.fixtures, listing), code)

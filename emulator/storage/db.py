@@ -11,6 +11,29 @@ from sqlmodel import SQLModel
 
 from emulator.storage.tables import SCHEMA_VERSION, Meta
 
+# MIGRATIONS[i] takes a database of schema version i + 1 to version i + 2, in one transaction,
+# so a kept data volume survives an upgrade. Columns are added as SQLModel would create them.
+MIGRATIONS: list[tuple[str, ...]] = [
+    (  # 1 -> 2: SendTransactionalPush
+        "ALTER TABLE send ADD COLUMN kind VARCHAR NOT NULL DEFAULT 'instant'",
+        "ALTER TABLE send ADD COLUMN contact_key VARCHAR",
+        "ALTER TABLE send ADD COLUMN trace_id VARCHAR",
+        "ALTER TABLE send ADD COLUMN tags JSON NOT NULL DEFAULT '[]'",
+        "ALTER TABLE send ADD COLUMN targets JSON",
+        "ALTER TABLE send ADD COLUMN current JSON",
+        "ALTER TABLE send ADD COLUMN language VARCHAR",
+        "ALTER TABLE send ADD COLUMN inbox_params JSON",
+        "ALTER TABLE send ADD COLUMN fallback_channel JSON",
+        "ALTER TABLE journal ADD COLUMN repeat_of VARCHAR",
+        "CREATE INDEX ix_send_kind ON send (kind)",
+        "CREATE INDEX ix_send_contact_key ON send (contact_key)",
+        "CREATE INDEX ix_send_trace ON send (api_user, trace_id)",
+        "DROP INDEX IF EXISTS ix_send_api_user",  # ix_send_trace leads with api_user
+        "CREATE INDEX ix_journal_api_user ON journal (api_user)",
+    ),
+]
+assert len(MIGRATIONS) == SCHEMA_VERSION - 1, "every schema version needs its migration"
+
 
 class DatabaseError(RuntimeError):
     """The database cannot be used; the message says which file and why, in one line."""
@@ -22,7 +45,15 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     # which is what a 200 promises. Group commit keeps that affordable.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA foreign_keys=ON")
+    # Foreign keys stay declared but unenforced: with them on, SQLite deletes a parent table
+    # row by row (checking children), and a reset of 10,000 sends with 70,000 deliveries
+    # took 616 ms instead of 40 ms. Nothing needs the check: every write goes through the one
+    # writer, and a fan-out's chunk is inserted in the same transaction that finds its send
+    # still there (storage/dispatch.insert_chunk), so no delivery outlives its send.
+    cursor.execute("PRAGMA foreign_keys=OFF")
+    # Debian's SQLite overwrites every freed page by default; nothing here is secret, and
+    # without it a reset frees a large table without rewriting each of its pages.
+    cursor.execute("PRAGMA secure_delete=OFF")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
@@ -69,10 +100,7 @@ def _prepare(engine: Engine, path: Path) -> None:
             ).first()
         found = row[0] if row else "none"
         if found != str(SCHEMA_VERSION):
-            raise DatabaseError(
-                f"{path}: database schema version {found} does not match this version's "
-                f"{SCHEMA_VERSION}; move the file away or name another with --db"
-            )
+            _migrate(engine, path, found)
     SQLModel.metadata.create_all(engine)
     with engine.begin() as connection:
         connection.execute(
@@ -82,6 +110,24 @@ def _prepare(engine: Engine, path: Path) -> None:
         # Probe that the file is writable now, not at the first send.
         probe_writable(connection)
     _ = Meta  # the table is created through the metadata above
+
+
+def _migrate(engine: Engine, path: Path, found: str) -> None:
+    """Bring an older database up to SCHEMA_VERSION; refuse a newer or an unknown one."""
+    version = int(found) if found.isascii() and found.isdigit() else None
+    if version is None or not 1 <= version < SCHEMA_VERSION:
+        raise DatabaseError(
+            f"{path}: database schema version {found} does not match this version's "
+            f"{SCHEMA_VERSION}; move the file away or name another with --db"
+        )
+    with engine.begin() as connection:
+        for step in MIGRATIONS[version - 1 :]:
+            for statement in step:
+                connection.execute(text(statement))
+        connection.execute(
+            text("UPDATE meta SET value = :v WHERE key = 'schema_version'"),
+            {"v": str(SCHEMA_VERSION)},
+        )
 
 
 def probe_writable(connection: Connection) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row, func, select, update
 
 from emulator.storage.rows import insert_sql
-from emulator.storage.tables import COMPLETED, Delivery, deliveries, sends
+from emulator.storage.tables import COMPLETED, INSTANT, Delivery, deliveries, sends
 
 DELIVERY_COLUMNS = (
     "send_id",
@@ -48,8 +48,13 @@ def mark_engaged(connection: Connection, delivery_id: int, clicked: bool, now: d
     if clicked:
         values["clicked_at"] = func.coalesce(deliveries.c.clicked_at, now)
     connection.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(values))
+    # With the API user of its send, so the engagement event can be scoped to that user.
     return (
-        connection.execute(select(deliveries).where(deliveries.c.id == delivery_id))
+        connection.execute(
+            select(deliveries, sends.c.api_user)
+            .join(sends, sends.c.id == deliveries.c.send_id)
+            .where(deliveries.c.id == delivery_id)
+        )
         .mappings()
         .first()
     )
@@ -79,7 +84,8 @@ def report_rows(engine: Engine, tracking_id: str, application_id: str) -> Report
     with engine.connect() as connection:
         send = connection.execute(
             select(sends.c.id, sends.c.status, sends.c.received_at)
-            .where(sends.c.tracking_id == tracking_id)
+            # The report is SendInstantPush's; a transactional push has none.
+            .where((sends.c.tracking_id == tracking_id) & (sends.c.kind == INSTANT))
             .order_by(sends.c.id.desc())
             .limit(1)
         ).first()

@@ -25,6 +25,13 @@ class Job:
     use_only_engaged: bool
     content: dict[str, Any]
     warnings: list[str]
+    kind: str
+    api_user: str
+    # SendTransactionalPush: the devices chosen at acceptance, the $Current values, the
+    # language override.
+    targets: list[dict[str, Any]] | None
+    current: dict[str, Any] | None
+    language: str | None
 
 
 _JOB_COLUMNS = [sends.c[f.name] for f in fields(Job)]

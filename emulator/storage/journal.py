@@ -58,6 +58,7 @@ def request_item(row: RowMapping) -> dict[str, Any]:
         "error": row["error"],
         "trackingId": row["tracking_id"],
         "fault": row["fault"],
+        "repeatOf": row["repeat_of"],
     }
 
 

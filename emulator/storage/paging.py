@@ -9,9 +9,7 @@ from typing import Any
 from sqlalchemy import RowMapping, Select
 
 from emulator.errors import BadRequest
-
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 500
+from emulator.filters import DEFAULT_LIMIT, MAX_LIMIT
 
 
 def parse_time(name: str, value: str | None) -> datetime | None:

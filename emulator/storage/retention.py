@@ -42,13 +42,31 @@ def _drain(subscription: Subscription) -> list[Event]:
     return taken
 
 
-def clear_sends(connection: Connection) -> int:
-    connection.execute(delete(deliveries))
-    return int(connection.execute(delete(sends)).rowcount)
+def clear_sends(connection: Connection, api_user: str | None = None) -> int:
+    """Every send and its deliveries, or only those of one API user."""
+    if api_user is None:
+        connection.execute(delete(deliveries))
+        return int(connection.execute(delete(sends)).rowcount)
+    # Through the api_user index and the deliveries' send_id index: no scan of other users'.
+    victims = select(sends.c.id).where(sends.c.api_user == api_user)
+    connection.execute(delete(deliveries).where(deliveries.c.send_id.in_(victims)))
+    return int(connection.execute(delete(sends).where(sends.c.api_user == api_user)).rowcount)
 
 
-def clear_journal(connection: Connection) -> int:
-    return int(connection.execute(delete(journal)).rowcount)
+def clear_journal(connection: Connection, api_user: str | None = None) -> int:
+    """Every journal row, or only those naming one API user."""
+    query = delete(journal)
+    if api_user is not None:
+        query = query.where(journal.c.api_user == api_user)
+    return int(connection.execute(query).rowcount)
+
+
+def purge_api_user(connection: Connection, api_user: str) -> dict[str, int]:
+    """Everything one API user left: its sends (with deliveries) and its journal rows."""
+    return {
+        "sends": clear_sends(connection, api_user),
+        "requests": clear_journal(connection, api_user),
+    }
 
 
 def clear_all(connection: Connection) -> None:

@@ -1,7 +1,9 @@
 """Sends and their deliveries: filters, pages, detail, counts for waits, and the export."""
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -21,9 +23,19 @@ from sqlalchemy import (
 from emulator.errors import BadRequest
 from emulator.filters import SEND_FILTERS, FilterKind
 from emulator.storage.paging import Page, iso, newest_first, page_of, parse_time
-from emulator.storage.tables import COMPLETED, QUEUED, SCHEDULED, SENDING, deliveries, sends
+from emulator.storage.tables import (
+    COMPLETED,
+    INSTANT,
+    QUEUED,
+    SCHEDULED,
+    SENDING,
+    TRANSACTIONAL,
+    deliveries,
+    sends,
+)
 
 SEND_STATUSES = (QUEUED, SCHEDULED, SENDING, COMPLETED)
+SEND_KINDS = (INSTANT, TRANSACTIONAL)
 
 
 def canonical_status(value: str | None) -> str | None:
@@ -42,9 +54,18 @@ def _search_text(value: str) -> str:
     return value
 
 
+def _send_kind(value: str) -> str:
+    kind = value.lower()
+    if kind not in SEND_KINDS:
+        raise BadRequest([f"kind: must be one of {', '.join(SEND_KINDS)}, got {value!r}"])
+    return kind
+
+
 def _parse(kind: FilterKind, name: str, value: str) -> Any:
     if kind == "id":
         return value.lower()
+    if kind == "send_kind":
+        return _send_kind(value)
     if kind == "status":
         return canonical_status(value)
     if kind == "time":
@@ -129,15 +150,21 @@ def _has_delivery(condition: ColumnElement[bool]) -> ColumnElement[bool]:
 
 # How each declared filter narrows the sends; the keys are filters.SEND_FILTERS' parameters.
 _CONDITIONS: dict[str, Callable[[Any], ColumnElement[bool]]] = {
+    "kind": lambda v: sends.c.kind == v,
     "trackingId": lambda v: sends.c.tracking_id == v,
     "applicationId": lambda v: _json_contains(sends.c.application_ids, v),
     "segmentId": lambda v: sends.c.segment_id == v,
     "tableId": lambda v: sends.c.table_id == v,
     "templateId": lambda v: _json_contains(sends.c.template_ids, v),
     "status": lambda v: sends.c.status == v,
-    "contactKey": lambda v: _has_delivery(deliveries.c.contact_key == v),
+    # A transactional send names its contact before it has deliveries.
+    "contactKey": lambda v: or_(
+        sends.c.contact_key == v, _has_delivery(deliveries.c.contact_key == v)
+    ),
     "token": lambda v: _has_delivery(deliveries.c.token == v),
     "apiUser": lambda v: sends.c.api_user == v,
+    "tag": lambda v: _json_contains(sends.c.tags, v),
+    "traceId": lambda v: sends.c.trace_id == v,
     "q": lambda v: _text_matches(v),
     "since": lambda v: sends.c.received_at >= v,
     "until": lambda v: sends.c.received_at < v,
@@ -157,9 +184,29 @@ def _request_body(text: str) -> Any:
         return text
 
 
+def notification_of(content: Mapping[str, Any]) -> dict[str, Any]:
+    """The send's own text in one place: the inline content, or the default language's entry
+    (`language` says which), templates copied in, personalisation tags as written (each
+    delivery holds what its device was shown)."""
+    single = content.get("content")
+    if isinstance(single, dict):
+        return {"language": None, **single}
+    multi = content.get("multiLangContent")
+    if not isinstance(multi, dict):
+        return {"language": None}
+    entries = [e for e in multi.get("contents") or [] if isinstance(e, dict)]
+    default = str(multi.get("defaultLanguage") or "").lower()
+    chosen = next(
+        (e for e in entries if str(e.get("language") or "").lower() == default),
+        entries[0] if entries else {},
+    )
+    return {"language": None, **chosen}
+
+
 def send_item(row: RowMapping) -> dict[str, Any]:
     return {
         "id": row["id"],
+        "kind": row["kind"],
         "trackingId": row["tracking_id"],
         "transactionId": row["transaction_id"],
         "status": row["status"],
@@ -171,6 +218,7 @@ def send_item(row: RowMapping) -> dict[str, Any]:
         "clientIp": row["client_ip"],
         "request": _request_body(row["request_body"]),
         "content": row["content"],
+        "notification": notification_of(row["content"]),
         "applicationIds": row["application_ids"],
         "allApplications": row["all_applications"],
         "segmentId": row["segment_id"],
@@ -180,6 +228,15 @@ def send_item(row: RowMapping) -> dict[str, Any]:
         "warnings": row["warnings"],
         "response": row["response_body"],
         "deliveryCount": row["delivery_count"],
+        # SendTransactionalPush's own (null or empty on an instant send):
+        "contactKey": row["contact_key"],
+        "traceId": row["trace_id"],
+        "tags": row["tags"],
+        "targets": row["targets"],
+        "current": row["current"],
+        "language": row["language"],
+        "inboxParams": row["inbox_params"],
+        "fallbackChannel": row["fallback_channel"],
     }
 
 
@@ -233,6 +290,25 @@ def recent_non_matching(
     return [send_item(row) for row in rows]
 
 
+def trace_answer(
+    connection: Connection, api_user: str, trace_id: str, since: datetime
+) -> dict[str, Any] | None:
+    """The answer given to the newest transactional send of `api_user` with this traceId,
+    received at or after `since`; None when there is none (a refusal stores no send)."""
+    found = connection.execute(
+        select(sends.c.response_body)
+        .where(
+            (sends.c.api_user == api_user)
+            & (sends.c.trace_id == trace_id)
+            & (sends.c.kind == TRANSACTIONAL)
+            & (sends.c.received_at >= since)
+        )
+        .order_by(sends.c.id.desc())
+        .limit(1)
+    ).scalar()
+    return dict(found) if found is not None else None
+
+
 def deliveries_of(connection: Connection, send_id: int) -> list[dict[str, Any]]:
     rows = connection.execute(
         select(deliveries).where(deliveries.c.send_id == send_id).order_by(deliveries.c.id)
@@ -240,26 +316,59 @@ def deliveries_of(connection: Connection, send_id: int) -> list[dict[str, Any]]:
     return [delivery_item(row) for row in rows]
 
 
-def send_detail(connection: Connection, key: str) -> dict[str, Any] | None:
-    """The newest send with this tracking id (or this transaction id), with its deliveries.
+# The start of a tracking id, as the inbox shows it (8 characters), or any 4 or more.
+_SHORT_ID = re.compile(r"^[0-9a-f-]{4,35}$")
+_MAX_NAMED = 5
+
+
+def _sends_with_tracking_id(
+    connection: Connection, tracking_id: str, mine: ColumnElement[bool]
+) -> list[RowMapping]:
+    query = (
+        select(sends).where((sends.c.tracking_id == tracking_id) & mine).order_by(sends.c.id.desc())
+    )
+    return list(connection.execute(query).mappings().all())
+
+
+def _tracking_id_starting(connection: Connection, prefix: str, mine: ColumnElement[bool]) -> str:
+    """The one tracking id that starts with `prefix`; a 400 when several do ("" for none)."""
+    query = (
+        select(sends.c.tracking_id)
+        .where(sends.c.tracking_id.like(f"{prefix}%") & mine)
+        .distinct()
+        .limit(_MAX_NAMED + 1)
+    )
+    found = sorted(connection.execute(query).scalars())
+    if len(found) > 1:
+        named = ", ".join(found[:_MAX_NAMED]) + (", ..." if len(found) > _MAX_NAMED else "")
+        raise BadRequest(
+            [f"trackingId: {prefix!r} starts more than one tracking id ({named}); give more of it"]
+        )
+    return found[0] if found else ""
+
+
+def send_detail(
+    connection: Connection, key: str, api_user: str | None = None
+) -> dict[str, Any] | None:
+    """The newest send with this tracking id (or this transaction id), with its deliveries;
+    with `api_user`, only that API user's sends count.
 
     A tracking id may be reused by the caller; the other sends that carry it are listed by
-    transaction id, which is unique per send and also accepted here.
+    transaction id, which is unique per send and also accepted here. So is the start of a
+    tracking id (4 or more characters, as the inbox shows 8) that only one tracking id has.
     """
     key = key.lower()
-    rows = (
-        connection.execute(
-            select(sends).where(sends.c.tracking_id == key).order_by(sends.c.id.desc())
-        )
-        .mappings()
-        .all()
-    )
+    mine: ColumnElement[bool] = sends.c.api_user == api_user if api_user is not None else and_(True)
+    rows = _sends_with_tracking_id(connection, key, mine)
+    if not rows and _SHORT_ID.match(key):
+        starting = _tracking_id_starting(connection, key, mine)
+        rows = _sends_with_tracking_id(connection, starting, mine)
     if not rows:
         # Transaction ids repeat only when a seeded run reuses a kept database: newest first.
         by_transaction = (
-            select(sends).where(sends.c.transaction_id == key).order_by(sends.c.id.desc())
+            select(sends).where((sends.c.transaction_id == key) & mine).order_by(sends.c.id.desc())
         )
-        rows = connection.execute(by_transaction).mappings().all()
+        rows = list(connection.execute(by_transaction).mappings().all())
     if not rows:
         return None
     newest, others = rows[0], rows[1:]

@@ -8,14 +8,20 @@ from sqlalchemy.engine.interfaces import Dialect
 from sqlmodel import Field, SQLModel
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-# Bump when a table changes shape; a database of another version stops start-up.
-SCHEMA_VERSION = 1
+# Bump when a table changes shape, with a step in storage/db.py's MIGRATIONS that takes a
+# database of the version before to this one; a newer or unknown version stops start-up.
+SCHEMA_VERSION = 2
+
+# The two kinds of push a send can be.
+INSTANT, TRANSACTIONAL = "instant", "transactional"
 
 # Send statuses, in the order a send moves through them.
 QUEUED, SCHEDULED, SENDING, COMPLETED = "Queued", "Scheduled", "Sending", "Completed"
 # Delivery statuses, and the reason a failed delivery gives.
 DELIVERED, FAILED = "Delivered", "Failed"
 UNREGISTERED = "Unregistered"
+# A transactional push to a token the account does not know: accepted, reaches nobody.
+UNKNOWN_TOKEN = "UnknownToken"  # noqa: S105 - a delivery's reason, not a secret
 
 
 class StoredTime(UTCDateTime):
@@ -45,18 +51,24 @@ class Meta(SQLModel, table=True):
 
 
 class Send(SQLModel, table=True):
-    """One accepted SendInstantPush call, with its request verbatim and the answer it got."""
+    """One accepted push call (SendInstantPush or SendTransactionalPush), with its request
+    verbatim and the answer it got."""
 
-    __table_args__ = (Index("ix_send_status_schedule", "status", "schedule_at"),)
+    __table_args__ = (
+        Index("ix_send_status_schedule", "status", "schedule_at"),
+        Index("ix_send_trace", "api_user", "trace_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(default=INSTANT, index=True)
     tracking_id: str = Field(index=True)
     # Not unique: a seeded run repeats its ids, and may run again over a kept database.
     transaction_id: str = Field(index=True)
     status: str
     received_at: datetime = Field(index=True, sa_type=StoredTime)
     updated_at: datetime = Field(sa_type=StoredTime)
-    api_user: str = Field(index=True)
+    # Indexed by ix_send_trace (api_user, trace_id), which also serves lookups by user alone.
+    api_user: str
     client_ip: str
     request_body: str
     application_ids: list[str] = Field(sa_column=Column(JSON, nullable=False))
@@ -73,6 +85,17 @@ class Send(SQLModel, table=True):
     response_body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     delivery_count: int = 0
     completed_at: datetime | None = Field(default=None, sa_type=StoredTime)
+    # SendTransactionalPush only (null or empty for instant sends):
+    contact_key: str | None = Field(default=None, index=True)  # the request's contactKey
+    trace_id: str | None = None  # idempotency key, per API user
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The devices resolved at acceptance: [{"applicationId", "token", "trackingId"}].
+    targets: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
+    # The $Current values (current over customParameters) and the language override.
+    current: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    language: str | None = None
+    inbox_params: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    fallback_channel: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class Delivery(SQLModel, table=True):
@@ -112,7 +135,7 @@ class JournalEntry(SQLModel, table=True):
     path: str
     query: str
     status: int = Field(index=True)
-    api_user: str | None = None
+    api_user: str | None = Field(default=None, index=True)  # purging one user's rows
     client_ip: str
     latency_ms: float
     headers: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
@@ -121,6 +144,9 @@ class JournalEntry(SQLModel, table=True):
     error: str | None = None
     tracking_id: str | None = None
     fault: str | None = None
+    # A SendTransactionalPush repeated with a traceId already answered: the first answer's
+    # transactionId, given again; no second send was stored.
+    repeat_of: str | None = None
 
 
 # The tables as SQLAlchemy Core sees them: every query in storage/ is written against these.

@@ -3,17 +3,24 @@
 import json
 import shlex
 
+from emulator import REST_PREFIX
 from emulator.push.fixtures import FixtureSet
 
 
-def curl_command(base_url: str, body: str, api_user: str, fixtures: FixtureSet) -> str:
-    """POST the body as received, with a token the API user can use here.
+def curl_command(
+    base_url: str,
+    body: str,
+    api_user: str,
+    fixtures: FixtureSet,
+    path: str = f"{REST_PREFIX}/push/sendInstant",
+) -> str:
+    """POST the body as received to `path`, with a token the API user can use here.
 
     A static token from the fixtures is used as is; otherwise the command logs in first, as a
     client would (login tokens expire, so the original request's token is not reused).
     """
     base = base_url.rstrip("/")
-    send = f"{base}/rest/push/sendInstant"
+    send = f"{base}{path}"
     user = fixtures.users_by_key.get(api_user)
     lines: list[str] = []
     if user is not None and user.tokens:
@@ -25,7 +32,7 @@ def curl_command(base_url: str, body: str, api_user: str, fixtures: FixtureSet) 
             else '{"userkey": "USERKEY", "password": "PASSWORD"}'
         )
         lines.append(
-            f"TOKEN=$(curl -sS -X POST {shlex.quote(base + '/rest/login')} "
+            f"TOKEN=$(curl -sS -X POST {shlex.quote(base + REST_PREFIX + '/login')} "
             "-H 'Content-Type: application/json' "
             f"--data-raw {shlex.quote(credentials)} "
             "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')"

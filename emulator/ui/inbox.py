@@ -5,7 +5,7 @@ from typing import Any
 
 from emulator.push.fixtures import FixtureSet
 from emulator.storage.paging import Page
-from emulator.storage.sends import SEND_STATUSES
+from emulator.storage.sends import SEND_KINDS, SEND_STATUSES, notification_of
 from emulator.ui.html import Html, escape, join, render
 from emulator.ui.layout import FRAGMENTS, UI, empty, option, status_badge, when, with_query
 
@@ -21,29 +21,31 @@ class InboxQuery:
     application_id: str = ""
     status: str = ""
     q: str = ""
+    kind: str = ""
 
     def params(self) -> dict[str, str]:
-        return {"applicationId": self.application_id, "status": self.status, "q": self.q}
+        return {
+            "applicationId": self.application_id,
+            "status": self.status,
+            "q": self.q,
+            "kind": self.kind,
+        }
 
 
 def send_title(content: dict[str, Any]) -> tuple[str, str]:
     """(title, message) as sent: the inline content, or the default language's entry."""
-    single = content.get("content")
-    if isinstance(single, dict):
-        return str(single.get("title") or ""), str(single.get("message") or "")
-    multi = content.get("multiLangContent")
-    if isinstance(multi, dict):
-        entries = [e for e in multi.get("contents") or [] if isinstance(e, dict)]
-        default = str(multi.get("defaultLanguage") or "").lower()
-        chosen = next(
-            (e for e in entries if str(e.get("language") or "").lower() == default),
-            entries[0] if entries else {},
-        )
-        return str(chosen.get("title") or ""), str(chosen.get("message") or "")
-    return "", ""
+    shown = notification_of(content)
+    return str(shown.get("title") or ""), str(shown.get("message") or "")
 
 
 def audience(send: dict[str, Any], fixtures: FixtureSet) -> str:
+    if send.get("kind") == "transactional":
+        given = send.get("request")
+        request: dict[str, Any] = given if isinstance(given, dict) else {}
+        if send.get("contactKey") and not request.get("token"):
+            every = " (every device)" if request.get("sendToAll") else " (one device)"
+            return f"Contact {send['contactKey']}{every}"
+        return f"Token {request.get('token') or '?'}"
     if send.get("segmentId"):
         segment = fixtures.segments_by_id.get(send["segmentId"])
         return f"Segment {segment.name}" if segment else f"Segment {send['segmentId']}"
@@ -68,6 +70,12 @@ def send_url(send: dict[str, Any]) -> str:
     return f"{UI}/sends/{send['transactionId']}"
 
 
+def kind_badge(kind: object) -> Html:
+    """Which call made the send: a campaign push (instant) or a transactional one."""
+    text = "transactional" if kind == "transactional" else "instant"
+    return render('<span class="badge kind kind-{text}">{text}</span>', text=text)
+
+
 def warnings_badge(warnings: list[str]) -> Html:
     if not warnings:
         return Html("")
@@ -84,7 +92,7 @@ def send_row(send: dict[str, Any], fixtures: FixtureSet) -> Html:
     return render(
         """<tr class="send-row" data-id="{id}" data-status="{status}">
 <td class="time">{time}</td>
-<td>{badge}</td>
+<td>{badge} {kind}</td>
 <td class="audience">{audience}</td>
 <td class="apps">{apps}</td>
 <td class="title"><a href="{href}">{title}</a><div class="message">{message}</div></td>
@@ -95,6 +103,7 @@ def send_row(send: dict[str, Any], fixtures: FixtureSet) -> Html:
         status=send["status"],
         time=when(send["receivedAt"]),
         badge=status_badge(send["status"]),
+        kind=kind_badge(send.get("kind")),
         audience=audience(send, fixtures),
         apps=applications(send, fixtures),
         href=send_url(send),
@@ -132,10 +141,12 @@ def inbox_list(page: Page, total: int, fixtures: FixtureSet, filtered: bool) -> 
 def inbox_filters(query: InboxQuery, fixtures: FixtureSet) -> Html:
     apps = join(option(a.id.lower(), a.name, query.application_id) for a in fixtures.applications)
     statuses = join(option(s, s, query.status) for s in SEND_STATUSES)
+    kinds = join(option(k, k, query.kind) for k in SEND_KINDS)
     return render(
         """<form class="filters" id="filters" method="get" action="{action}">
 <label>Application <select name="applicationId"><option value="">All</option>{apps}</select></label>
 <label>Status <select name="status"><option value="">All</option>{statuses}</select></label>
+<label>Kind <select name="kind"><option value="">All</option>{kinds}</select></label>
 <label>Text <input type="search" name="q" value="{q}" placeholder="title or message"></label>
 <noscript><button type="submit">Filter</button></noscript>
 <span class="spacer"></span>
@@ -148,6 +159,7 @@ def inbox_filters(query: InboxQuery, fixtures: FixtureSet) -> Html:
         "ids, tokens, rate limits and fixtures start over.",
         apps=apps,
         statuses=statuses,
+        kinds=kinds,
         q=query.q,
     )
 

@@ -3,11 +3,11 @@
 import json
 from typing import Any
 
-from emulator import CONTROL_PREFIX
+from emulator import CONTROL_PREFIX, REST_PREFIX
 from emulator.push.fixtures import FixtureSet
 from emulator.ui.curl import curl_command
 from emulator.ui.html import Html, join, render
-from emulator.ui.inbox import applications, audience, send_title
+from emulator.ui.inbox import applications, audience, kind_badge, send_title
 from emulator.ui.layout import FRAGMENTS, UI, empty, status_badge, when, with_query
 from emulator.ui.preview import delivery_card
 
@@ -29,8 +29,13 @@ def _fact(label: str, value: object) -> Html:
 
 def _templates(send: dict[str, Any], fixtures: FixtureSet) -> str:
     names = []
+    saved = (
+        fixtures.contents_by_id
+        if send.get("kind") == "transactional"
+        else (fixtures.templates_by_id)
+    )
     for template_id in send.get("templateIds") or []:
-        template = fixtures.templates_by_id.get(str(template_id).lower())
+        template = saved.get(str(template_id).lower())
         names.append(template.name if template else str(template_id))
     return ", ".join(names)
 
@@ -108,13 +113,26 @@ def send_detail_body(send: dict[str, Any], fixtures: FixtureSet, base_url: str) 
         else Html("")
     )
     request_text = pretty_json(send["request"])
-    curl = curl_command(base_url, _raw_body(send), send["apiUser"], fixtures)
+    transactional = send.get("kind") == "transactional"
+    path = (
+        f"{REST_PREFIX}/transactional/push" if transactional else f"{REST_PREFIX}/push/sendInstant"
+    )
+    curl = curl_command(base_url, _raw_body(send), send["apiUser"], fixtures, path)
+    current = (
+        render(
+            '<div class="current-values"><h3>Rendered with $Current</h3>'
+            "<pre><code>{values}</code></pre></div>",
+            values=pretty_json(send.get("current") or {}),
+        )
+        if transactional
+        else Html("")
+    )
     return render(
         """<p class="back"><a href="{inbox}">← Inbox</a></p>
-<h1 class="send-title" data-id="{id}" data-status="{status}">{title} {badge}</h1>
+<h1 class="send-title" data-id="{id}" data-status="{status}">{title} {badge} {kind}</h1>
 <dl class="summary">{facts}</dl>
 {others}{warnings}
-<section><h2>Deliveries <span class="muted">({count})</span></h2>{cards}</section>
+<section><h2>Deliveries <span class="muted">({count})</span></h2>{current}{cards}</section>
 {request}
 <details class="curl"><summary>As curl</summary><pre id="curl">{curl}</pre></details>
 {response}""",
@@ -123,6 +141,8 @@ def send_detail_body(send: dict[str, Any], fixtures: FixtureSet, base_url: str) 
         status=send["status"],
         title=title or "(no title)",
         badge=status_badge(send["status"]),
+        kind=kind_badge(send.get("kind")),
+        current=current,
         facts=Html(
             "".join(
                 [
@@ -135,7 +155,20 @@ def send_detail_body(send: dict[str, Any], fixtures: FixtureSet, base_url: str) 
                     _fact("Completed", when(send["completedAt"]) if send["completedAt"] else None),
                     _fact("Audience", audience(send, fixtures)),
                     _fact("Applications", applications(send, fixtures)),
-                    _fact("Templates", _templates(send, fixtures)),
+                    _fact("Content" if transactional else "Templates", _templates(send, fixtures)),
+                    _fact("Tags", ", ".join(send.get("tags") or [])),
+                    _fact("Trace id", send.get("traceId")),
+                    _fact("Language", send.get("language")),
+                    _fact(
+                        "Inbox",
+                        pretty_json(send["inboxParams"]) if send.get("inboxParams") else None,
+                    ),
+                    _fact(
+                        "Fallback channel",
+                        pretty_json(send["fallbackChannel"])
+                        if send.get("fallbackChannel")
+                        else None,
+                    ),
                     _fact("Engaged devices only", "yes" if send["useOnlyEngagedTokens"] else None),
                     _fact("API user", send["apiUser"]),
                     _fact("Client IP", send["clientIp"]),

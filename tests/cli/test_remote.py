@@ -2,57 +2,29 @@
 
 import signal
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import orjson
 import pytest
 
 from emulator.cli import main
-from emulator.testing import RunningEmulator, run_emulator
-from tests.support.demo import DEMO, TURKISH_SEGMENT, inline_send
-from tests.support.server import CLI, free_port
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[RunningEmulator]:
-    with run_emulator(admin_token="cli-admin") as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def emulator(server: RunningEmulator, monkeypatch: pytest.MonkeyPatch) -> RunningEmulator:
-    server.client.reset()
-    monkeypatch.setenv("EMULATOR_ADMIN_TOKEN", "cli-admin")
-    monkeypatch.delenv("PUSH_EMULATOR_URL", raising=False)
-    return server
-
-
-def send(emulator: RunningEmulator, **extra: Any) -> dict[str, Any]:
-    response = httpx.post(
-        f"{emulator.base_url}/push/sendInstant", json=inline_send(**extra), headers=DEMO
-    )
-    assert response.status_code == 200
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    assert main(list(argv)) == 0
-    return capsys.readouterr().out
+from emulator.testing import RunningEmulator
+from tests.support.cli import run
+from tests.support.demo import DEMO, TURKISH_SEGMENT, inline_send, payload
+from tests.support.server import CLI, free_port, send_to
 
 
 def test_sends_prints_a_table_and_filters(
     emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    plain = send(emulator, content={"title": "Plain one", "message": "m"})
-    segment = send(emulator, segmentId=TURKISH_SEGMENT, content={"title": "Segment one"})
+    plain = send_to(emulator, content={"title": "Plain one", "message": "m"})
+    segment = send_to(emulator, segmentId=TURKISH_SEGMENT, content={"title": "Segment one"})
     out = run(capsys, "sends", "--url", emulator.url)
     header, *rows = out.splitlines()
     assert header.split() == [
-        "RECEIVED", "(UTC)", "STATUS", "TRACKING", "ID", "API", "USER", "DELIV", "WARN", "TITLE"
+        "RECEIVED", "(UTC)", "STATUS", "KIND", "TRACKING", "ID", "API", "USER", "DELIV", "WARN",
+        "TITLE",
     ]  # fmt: skip
     assert segment["data"]["trackingId"] in rows[0]
     assert "Segment one" in rows[0]
@@ -64,7 +36,7 @@ def test_sends_prints_a_table_and_filters(
 
 
 def test_sends_json(emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]) -> None:
-    answer = send(emulator)
+    answer = send_to(emulator)
     items = orjson.loads(run(capsys, "sends", "--url", emulator.url, "--json", "--limit", "5"))
     assert [i["transactionId"] for i in items] == [answer["transactionId"]]
 
@@ -72,7 +44,7 @@ def test_sends_json(emulator: RunningEmulator, capsys: pytest.CaptureFixture[str
 def test_requests_lists_the_journal(
     emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    send(emulator)
+    send_to(emulator)
     httpx.post(f"{emulator.base_url}/login", json={"userkey": "x", "password": "y"})
     out = run(capsys, "requests", "--url", emulator.url, "--status", "4xx")
     [row] = out.splitlines()[1:]
@@ -85,7 +57,7 @@ def test_requests_lists_the_journal(
 def test_export_writes_ndjson_with_deliveries(
     emulator: RunningEmulator, capsysbinary: pytest.CaptureFixture[bytes]
 ) -> None:
-    made = [send(emulator)["transactionId"] for _ in range(3)]
+    made = [send_to(emulator)["transactionId"] for _ in range(3)]
     assert main(["export", "--url", emulator.url]) == 0
     lines = capsysbinary.readouterr().out.splitlines()
     exported = [orjson.loads(line) for line in lines]
@@ -96,7 +68,7 @@ def test_export_writes_ndjson_with_deliveries(
 def test_reset_clears_the_server(
     emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    send(emulator)
+    send_to(emulator)
     assert run(capsys, "reset", "--url", emulator.url).strip() == f"reset {emulator.url}"
     assert emulator.client.sends() == []
 
@@ -113,10 +85,15 @@ def test_the_url_defaults_to_push_emulator_url_then_emulator_port(
 
 
 def test_a_wrong_admin_token_or_no_server_is_one_line(emulator: RunningEmulator) -> None:
-    with pytest.raises(SystemExit, match=r"answered HTTP 401: The emulator's admin token"):
+    with pytest.raises(
+        SystemExit, match=r"http://127\.0\.0\.1:\d+ answered HTTP 401: The emulator's admin token"
+    ):
         main(["sends", "--url", emulator.url, "--admin-token", "wrong"])
-    with pytest.raises(SystemExit, match="cannot reach the emulator"):
-        main(["reset", "--url", "http://127.0.0.1:9"])
+    for command in ("reset", "sends", "wait", "faults", "clock", "tail", "show x", "send"):
+        with pytest.raises(
+            SystemExit, match=r"cannot reach the emulator at http://127\.0\.0\.1:9: "
+        ):
+            main([*command.split(), "--url", "http://127.0.0.1:9"])
 
 
 @pytest.mark.process
@@ -148,3 +125,65 @@ def test_a_served_process_with_an_open_event_stream_stops_on_sigterm(tmp_path: P
             process.wait()
         if process.stderr:
             process.stderr.close()
+
+
+def test_limit_pages_past_500(
+    emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.client.rate_limits.set(default={"capacity": 10**6, "refillPerSecond": 10**6})
+    with httpx.Client(base_url=emulator.base_url, headers=DEMO) as app:
+        for _ in range(510):
+            assert app.post("/push/sendInstant", json=inline_send()).status_code == 200
+    items = orjson.loads(run(capsys, "sends", "--url", emulator.url, "--json", "--limit", "505"))
+    assert len(items) == 505
+    assert (
+        len(
+            orjson.loads(run(capsys, "requests", "--url", emulator.url, "--json", "--limit", "600"))
+        )
+        == 510
+    )
+
+
+def test_short_tracking_ids_are_accepted_where_unique(
+    emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tracking = send_to(emulator)["data"]["trackingId"]
+    send_to(emulator)
+    shown = orjson.loads(run(capsys, "show", "--url", emulator.url, tracking[:8]))
+    assert shown["trackingId"] == tracking
+    assert "deliveries" in shown
+    rows = run(capsys, "sends", "--url", emulator.url, "--tracking-id", tracking[:8]).splitlines()
+    assert len(rows) == 2  # the header and the one send
+    assert tracking in rows[1]
+
+
+def test_reset_keep_tokens(emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]) -> None:
+    login = httpx.post(
+        f"{emulator.base_url}/login", json={"userkey": "demo-user", "password": "demo-password"}
+    )
+    auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    run(capsys, "reset", "--url", emulator.url, "--keep-tokens")
+    url = f"{emulator.base_url}/push/sendInstant"
+    assert httpx.post(url, json=inline_send(), headers=auth).status_code == 200
+    run(capsys, "reset", "--url", emulator.url)
+    assert httpx.post(url, json=inline_send(), headers=auth).status_code == 401
+
+
+def test_sends_filters_by_kind(
+    emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    send_to(emulator)
+    pushed = httpx.post(
+        f"{emulator.base_url}/transactional/push",
+        content=payload("transactional/contact_send_to_all.json"),
+        headers=DEMO,
+    ).json()
+    tx_tracking = pushed["data"]["trackingIds"][0]
+    out = run(capsys, "sends", "--url", emulator.url, "--kind", "transactional")
+    [row] = out.splitlines()[1:]
+    assert tx_tracking in row
+    assert " transactional " in row
+    listed = orjson.loads(
+        run(capsys, "sends", "--url", emulator.url, "--kind", "instant", "--json")
+    )
+    assert [item["kind"] for item in listed] == ["instant"]

@@ -1,7 +1,10 @@
 """The command line: `serve` as a real process, its flags, and one-line start-up errors."""
 
+import json
+import signal
 import socket
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import httpx
@@ -9,7 +12,7 @@ import pytest
 
 from emulator.settings import Settings
 from tests.support.demo import ANDROID_APP
-from tests.support.server import free_port, run_cli, serving
+from tests.support.server import CLI, free_port, run_cli, serving, stop
 
 pytestmark = pytest.mark.process
 
@@ -102,3 +105,44 @@ def test_an_unusable_database_is_one_clear_line(tmp_path: Path) -> None:
 
 def test_the_default_bind_address_is_loopback() -> None:
     assert Settings().host == "127.0.0.1"
+
+
+def test_serve_writes_one_ready_line_to_stdout_and_the_ready_file(tmp_path: Path) -> None:
+    ready_file = tmp_path / "run" / "ready.json"
+    process = subprocess.Popen(
+        [
+            *CLI,
+            "serve",
+            "--port",
+            "0",
+            "--db",
+            str(tmp_path / "e.db"),
+            "--ready-file",
+            str(ready_file),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # a harness reads stdout alone: no log comes here
+        ready = json.loads(line)
+        assert ready == {
+            "event": "ready",
+            "url": f"http://127.0.0.1:{ready['port']}",
+            "port": ready["port"],
+            "pid": process.pid,
+        }
+        assert ready["port"] > 0
+        # Ready means served: the probe answers at once, no retry needed.
+        assert httpx.get(f"{ready['url']}/readyz").status_code == 200
+        assert json.loads(ready_file.read_text()) == ready
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == -signal.SIGTERM
+        assert process.stdout.read() == ""  # the one line, and nothing else
+        assert process.stderr is not None
+        assert "Application startup complete" in process.stderr.read()  # logs on stderr
+        assert not ready_file.exists()  # withdrawn at shutdown
+    finally:
+        stop(process)

@@ -250,9 +250,11 @@ def test_each_content_string_is_compiled_once_per_send_not_per_recipient(
     calls: list[str] = []
     original = emulator.fanout.personalise.compile_text
 
-    def counting(source: str, path: str) -> emulator.fanout.personalise.Template:
+    def counting(
+        source: str, path: str, *dialect: emulator.fanout.personalise.Dialect
+    ) -> emulator.fanout.personalise.Template:
         calls.append(path)
-        return original(source, path)
+        return original(source, path, *dialect)
 
     monkeypatch.setattr(emulator.fanout.personalise, "compile_text", counting)
     monkeypatch.setattr(emulator.fanout.deliveries, "compile_text", counting)
@@ -429,7 +431,7 @@ def test_a_send_removed_during_its_fan_out_is_abandoned_quietly(
 def test_a_send_that_cannot_be_fanned_out_completes_with_a_warning_once(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(_content: Any) -> Any:
+    def broken(_content: Any, *_dialect: Any) -> Any:
         raise ValueError("boom")
 
     monkeypatch.setattr(SendContent, "compile", broken)

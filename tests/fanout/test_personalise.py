@@ -6,6 +6,7 @@ import pytest
 
 from emulator.fanout.personalise import (
     MAX_IF_DEPTH,
+    TRANSACTIONAL,
     Misses,
     check_nesting,
     compile_content,
@@ -213,4 +214,52 @@ def test_a_stored_send_nested_too_deep_renders_verbatim_with_a_warning() -> None
     assert template.warnings == (
         f"content.title: {{% if %}} blocks nest deeper than {MAX_IF_DEPTH} levels; "
         "it was kept verbatim",
+    )
+
+
+# The transactional dialect: $Current fills, $Contact is empty, expressions print source ---
+
+
+def transactional(source: str, current: dict[str, Any], misses: Misses | None = None) -> str:
+    return compile_text(source, "title", TRANSACTIONAL).render(current, misses or Misses())
+
+
+def test_current_tags_render_on_a_transactional_send() -> None:
+    source = "Code {%= $Current.code %} for {%= $Current.name || 'you' %}"
+    assert transactional(source, {"code": "4821", "name": "Ada"}) == "Code 4821 for Ada"
+    assert transactional(source, {"code": 7, "name": ""}) == "Code 7 for you"
+
+
+def test_a_missing_current_key_renders_empty_or_prints_the_expression() -> None:
+    misses = Misses(transactional=True)
+    source = (
+        "[{%= $Current.code %}] {%= $Current.name || 'you' %} "
+        "{% if ($Current.vip) { %}VIP{% } else { %}-{% } %}"
+    )
+    assert transactional(source, {}, misses) == (
+        "[] {%= $Current.name || 'you' %} {% if ($Current.vip) { %}VIP{% } else { %}-{% } %}"
+    )
+    assert misses.warnings(1) == [
+        "title: $Current.code is in neither current nor customParameters; it rendered empty",
+        "title: $Current.name is in neither current nor customParameters; the expression "
+        "printed its own source",
+        "title: $Current.vip is in neither current nor customParameters; the expression "
+        "printed its own source",
+    ]
+
+
+def test_contact_tags_are_empty_on_a_transactional_send_whatever_is_given() -> None:
+    misses = Misses(transactional=True)
+    assert transactional("Hi {%= $Contact.first_name %}!", {"first_name": "Ada"}, misses) == "Hi !"
+    assert misses.warnings(1) == [
+        "title: $Contact.first_name: $Contact is empty on transactional sends (only $Current "
+        "resolves); it rendered empty"
+    ]
+
+
+def test_current_tags_are_not_understood_on_an_instant_send() -> None:
+    template = compile_text("{%= $Current.code %}", "title")
+    assert template.render({"code": "1"}, Misses()) == "{%= $Current.code %}"
+    assert template.warnings[0].endswith(
+        "is not a personalisation tag the emulator understands; it was kept verbatim"
     )

@@ -290,3 +290,20 @@ def test_login_and_the_push_permission() -> None:
     auth.require_push_permission(fixtures.users_by_key["demo-user"])
     with pytest.raises(Forbidden):
         auth.require_push_permission(fixtures.users_by_key["readonly-user"])
+
+
+def test_a_seeded_store_never_hands_a_kept_token_to_another_user() -> None:
+    # The plugin's reset keeps tokens but restarts the seeded generator: the next login
+    # would draw the same token again, for whoever logs in next.
+    ids = IdGenerator(seed=7)
+    tokens = auth.TokenStore(3600, Clock(), ids)
+    kept = tokens.issue("demo-user")
+    ids.reseed(7)
+    other = tokens.issue("readonly-user")
+    assert other.token != kept.token
+    assert tokens.lookup(kept.token) == kept
+    ids.reseed(7)
+    assert tokens.issue("demo-user").token == kept.token  # the same user: the same token
+    ids.reseed(7)
+    tokens.clear()
+    assert tokens.issue("x").token == kept.token  # still reproducible from the seed

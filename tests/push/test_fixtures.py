@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.push.fixtures import FixtureError, load_fixtures, parse_fixtures
+from emulator.push.fixtures import FixtureError, FixtureFolder, load_fixtures, parse_fixtures
 from emulator.settings import BUNDLED_FIXTURES
 
 
@@ -135,3 +135,30 @@ def test_fixtures_round_trip_through_their_json_form() -> None:
     fixtures = load_fixtures(BUNDLED_FIXTURES)
     again = parse_fixtures(fixtures.to_json(), "round-trip")
     assert again.to_json() == fixtures.to_json()
+
+
+def test_a_folder_is_validated_again_only_when_a_file_changed(fixtures_dir: Path) -> None:
+    folder = FixtureFolder(fixtures_dir)
+    first = folder.load()
+    assert folder.load() is first  # unchanged files: the same set, not a re-validation
+    users = json.loads((fixtures_dir / "api_users.json").read_text())
+    users[0]["password"] = "changed"
+    (fixtures_dir / "api_users.json").write_text(json.dumps(users))
+    changed = folder.load()
+    assert changed is not first
+    assert changed.users_by_key["demo-user"].password == "changed"
+    (fixtures_dir / "templates.json").unlink()
+    assert folder.load().templates == []
+
+
+def test_a_folder_that_stops_loading_raises_and_the_next_good_load_recovers(
+    fixtures_dir: Path,
+) -> None:
+    folder = FixtureFolder(fixtures_dir)
+    good = folder.load()
+    original = (fixtures_dir / "devices.json").read_bytes()
+    (fixtures_dir / "devices.json").write_text("[{")
+    with pytest.raises(FixtureError, match=r"devices\.json: not valid JSON"):
+        folder.load()
+    (fixtures_dir / "devices.json").write_bytes(original)
+    assert folder.load().devices == good.devices

@@ -43,14 +43,74 @@ def test_put_replaces_the_rules_and_get_shows_their_state(client: TestClient) ->
     ]
     response = client.put("/_emulator/faults", json=rules)
     assert response.status_code == 200
-    assert response.json() == [
-        {"rule": rules[0], "fired": 0, "remaining": 1, "expiresAt": None, "active": True}
-    ]
+    [shown] = response.json()
+    assert shown == {
+        "id": shown["id"],
+        "rule": rules[0],
+        "fired": 0,
+        "remaining": 1,
+        "expiresAt": None,
+        "active": True,
+    }
     assert send(client) == 503
     [state] = client.get("/_emulator/faults").json()
     assert (state["fired"], state["remaining"], state["active"]) == (1, 0, False)
     replaced = client.put("/_emulator/faults", json=[{"action": {"type": "status", "status": 502}}])
     assert [s["rule"]["action"]["status"] for s in replaced.json()] == [502]
+
+
+def test_post_adds_one_rule_and_the_others_keep_their_counters(client: TestClient) -> None:
+    client.put(
+        "/_emulator/faults",
+        json=[{"action": {"type": "status", "status": 503}, "trigger": {"times": 2}}],
+    )
+    assert send(client) == 503  # one of its two used
+    added = client.post(
+        "/_emulator/faults", json={"name": "slow", "action": {"type": "latency", "ms": 1}}
+    )
+    assert added.status_code == 200
+    assert added.json()["rule"]["name"] == "slow"
+    first, second = client.get("/_emulator/faults").json()
+    assert (first["remaining"], first["fired"]) == (1, 1)  # not restarted by the addition
+    assert second["id"] == added.json()["id"]
+    assert send(client) == 503
+    assert send(client) == 200  # the first rule is used up; the latency alone lets it through
+
+
+def test_delete_by_id_removes_only_that_rule(client: TestClient) -> None:
+    client.put(
+        "/_emulator/faults",
+        json=[
+            {"name": "a", "action": {"type": "latency", "ms": 1}},
+            {"name": "b", "action": {"type": "status", "status": 502}, "trigger": {"times": 3}},
+        ],
+    )
+    assert send(client) == 502
+    a, b = client.get("/_emulator/faults").json()
+    left = client.delete(f"/_emulator/faults/{a['id']}")
+    assert [(s["id"], s["remaining"]) for s in left.json()] == [(b["id"], 2)]
+    assert send(client) == 502
+    assert journal(client)[-1].fault == "rules[0] 'b': status 502"  # labels follow the list
+    missing = client.delete(f"/_emulator/faults/{a['id']}")
+    assert missing.status_code == 404
+    assert missing.json()["message"] == f"No fault rule with id {a['id']}."
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ([{"action": {"type": "drop"}}], "body: must be a fault rule (a JSON object)"),
+        ({"action": {"type": "status", "status": 418}}, "action.status: must be one of 401"),
+        ({"action": {"type": "drop"}, "when": {}}, "when: is not a known field"),
+    ],
+)
+def test_a_bad_added_rule_is_a_400_and_nothing_changes(
+    client: TestClient, body: Any, problem: str
+) -> None:
+    response = client.post("/_emulator/faults", json=body)
+    assert response.status_code == 400
+    assert response.json()["errors"][0].startswith(problem)
+    assert client.get("/_emulator/faults").json() == []
 
 
 @pytest.mark.parametrize("off", ["delete", "empty"])

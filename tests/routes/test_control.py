@@ -30,7 +30,7 @@ def test_reset_clears_data_and_run_time_state_and_reloads_fixtures(
     add_delivery(client, send_id_of(client, answer["transactionId"]), "fcm-ada-pixel8")
     runtime.clock.set_offset(3600)
     edit_fixture(fixtures_dir, "templates", [])  # the folder changed since start-up
-    assert client.post("/_emulator/reset").json() == {"reset": True}
+    assert client.post("/_emulator/reset").json() == {"reset": True, "keptTokens": False}
     assert client.get("/_emulator/sends").json()["items"] == []
     assert client.get("/_emulator/requests").json()["items"] == []
     assert client.get(f"/_emulator/sends/{answer['transactionId']}").status_code == 404
@@ -40,6 +40,47 @@ def test_reset_clears_data_and_run_time_state_and_reloads_fixtures(
         "/rest/push/sendInstant", json=inline_send(), headers={"Authorization": f"Bearer {token}"}
     )
     assert refused.status_code == 401  # issued tokens are forgotten
+
+
+def test_reset_with_keep_tokens_keeps_issued_tokens_and_resets_the_rest(
+    client: TestClient,
+) -> None:
+    runtime = runtime_of(client)
+    token = client.post("/rest/login", json=LOGIN).json()["access_token"]
+    post_send(client)
+    runtime.clock.set_offset(60)
+    answer = client.post("/_emulator/reset", json={"keepTokens": True})
+    assert answer.json() == {"reset": True, "keptTokens": True}
+    assert client.get("/_emulator/sends").json()["items"] == []
+    assert runtime.clock.mode == "real"
+    kept = client.post(
+        "/rest/push/sendInstant", json=inline_send(), headers={"Authorization": f"Bearer {token}"}
+    )
+    assert kept.status_code == 200
+    # Asked for explicitly, the default still forgets them.
+    assert client.post("/_emulator/reset", json={"keepTokens": False}).json()["keptTokens"] is False
+    forgotten = client.post(
+        "/rest/push/sendInstant", json=inline_send(), headers={"Authorization": f"Bearer {token}"}
+    )
+    assert forgotten.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ({"keeptokens": True}, "keeptokens: is not a known field"),
+        ({"keepTokens": "yes"}, "keepTokens: must be a boolean"),
+        ([], "must be an object"),
+    ],
+)
+def test_an_unknown_or_bad_reset_option_is_a_400_and_nothing_is_reset(
+    client: TestClient, body: Any, problem: str
+) -> None:
+    post_send(client)
+    response = client.post("/_emulator/reset", json=body)
+    assert response.status_code == 400
+    assert problem in response.json()["message"]
+    assert len(client.get("/_emulator/sends").json()["items"]) == 1
 
 
 def test_reset_changes_nothing_when_the_fixture_folder_no_longer_loads(

@@ -48,6 +48,8 @@ def test_the_stream_carries_requests_sends_status_changes_and_resets(
             "id": send_id_of(client, answer["transactionId"]),
             "trackingId": answer["data"]["trackingId"],
             "status": "Queued",
+            "sendKind": "instant",
+            "apiUser": "demo-user",
         }
         assert seen["request"] == {
             "method": "POST",
@@ -108,5 +110,27 @@ def test_open_streams_end_cleanly_when_the_real_server_stops() -> None:
     listener.join(30)
     assert (
         "send",
-        {"id": 1, "trackingId": sent.json()["data"]["trackingId"], "status": "Queued"},
+        {
+            "id": 1,
+            "trackingId": sent.json()["data"]["trackingId"],
+            "status": "Queued",
+            "sendKind": "instant",
+            "apiUser": "demo-user",
+        },
     ) in received
+
+
+@pytest.mark.parametrize(
+    ("params", "problem"),
+    [
+        ({"kinds": "send,sends"}, "kinds: unknown kind 'sends'; did you mean 'send'? Known: "),
+        ({"kind": "send"}, "unknown filter 'kind'; did you mean 'kinds'? Known: kinds"),
+    ],
+)
+def test_an_unknown_kind_or_parameter_is_a_400_not_a_quiet_stream(
+    client: TestClient, params: dict[str, str], problem: str
+) -> None:
+    response = client.get("/_emulator/events", params=params)
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error.startswith(problem)

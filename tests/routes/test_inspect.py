@@ -405,3 +405,61 @@ def test_extreme_stored_times_read_back_everywhere(client: TestClient) -> None:
     assert client.get(f"/_emulator/sends/{sent['transactionId']}").status_code == 200
     assert client.get(f"/_emulator/ui/sends/{sent['transactionId']}").status_code == 200
     assert client.get("/_emulator/export").status_code == 200
+
+
+# Unknown query parameters ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "typo", "meant"),
+    [
+        ("GET", "/_emulator/sends", "trackingid", "trackingId"),
+        ("GET", "/_emulator/sends", "limt", "limit"),
+        ("GET", "/_emulator/sends/wait", "contact_key", "contactKey"),
+        ("GET", "/_emulator/sends/wait", "timout", "timeout"),
+        ("GET", "/_emulator/export", "aplicationId", "applicationId"),
+        ("GET", "/_emulator/requests", "stauts", "status"),
+        ("GET", "/_emulator/requests", "curser", "cursor"),
+    ],
+)
+def test_a_misspelt_filter_is_a_400_naming_it_and_the_known_ones(
+    client: TestClient, method: str, path: str, typo: str, meant: str
+) -> None:
+    post_send(client)  # a send every filter-less list would match
+    response = client.request(method, path, params={typo: "x"})  # refused before any wait
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == 400
+    [problem] = body["errors"]
+    assert problem.startswith(f"unknown filter {typo!r}; did you mean {meant!r}? Known: ")
+    assert meant in problem.split("Known: ")[1].split(", ")
+
+
+def test_the_issues_own_example_reads_as_it_says(client: TestClient) -> None:
+    response = client.get("/_emulator/sends/wait", params={"trackingid": "abc"})
+    assert response.json()["message"].startswith(
+        "unknown filter 'trackingid'; did you mean 'trackingId'?"
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("DELETE", "/_emulator/sends"),
+        ("DELETE", "/_emulator/requests"),
+        ("GET", "/_emulator/sends/0b7d4c2e-1111-4222-8333-444455556666"),
+    ],
+)
+def test_routes_scoped_only_by_api_user_refuse_any_other_filter(
+    client: TestClient, method: str, path: str
+) -> None:
+    post_send(client, trackingId="0b7d4c2e-1111-4222-8333-444455556666")
+    response = client.request(method, path, params={"trackingId": "0b7d4c2e"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == ["unknown filter 'trackingId'; Known: apiUser"]
+    assert len(listed(client)) == 1  # a DELETE with a filter did not clear everything
+
+
+def test_a_name_far_from_any_gets_no_guess_but_the_list(client: TestClient) -> None:
+    [problem] = client.get("/_emulator/sends", params={"zzz": "1"}).json()["errors"]
+    assert problem.startswith("unknown filter 'zzz'; Known: kind, trackingId, applicationId")

@@ -5,10 +5,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session, select
 
 from emulator.app import create_app
 from emulator.settings import Settings
 from emulator.storage.db import DatabaseError, open_database
+from emulator.storage.tables import SCHEMA_VERSION, Send
 from tests.support.demo import DEMO, inline_send
 from tests.support.stored import stored_sends
 
@@ -20,7 +22,7 @@ def test_the_database_and_its_folder_are_created(tmp_path: Path) -> None:
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         version = connection.execute("SELECT value FROM meta WHERE key='schema_version'")
-        assert version.fetchone()[0] == "1"
+        assert version.fetchone()[0] == str(SCHEMA_VERSION)
 
 
 def test_a_database_of_another_schema_version_stops_start_up(tmp_path: Path) -> None:
@@ -28,7 +30,9 @@ def test_a_database_of_another_schema_version_stops_start_up(tmp_path: Path) -> 
     open_database(path).dispose()
     with sqlite3.connect(path) as connection:
         connection.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
-    with pytest.raises(DatabaseError, match="schema version 0 does not match this version's 1"):
+    with pytest.raises(
+        DatabaseError, match=f"schema version 0 does not match this version's {SCHEMA_VERSION}"
+    ):
         open_database(path)
 
 
@@ -54,3 +58,55 @@ def test_sends_survive_a_restart(tmp_path: Path, settings: Settings) -> None:
         ).json()["data"]["trackingId"]
     with TestClient(create_app(settings)) as client:
         assert [s.tracking_id for s in stored_sends(client)] == [tracking_id]
+
+
+def test_a_database_of_the_previous_version_is_migrated_and_keeps_its_sends(
+    tmp_path: Path,
+) -> None:
+    # The schema as version 1 created it (dumped from that release), with one send in it.
+    path = tmp_path / "v1.db"
+    with sqlite3.connect(path) as connection:
+        connection.executescript((Path(__file__).parent / "data" / "schema_v1.sql").read_text())
+        connection.execute(
+            "INSERT INTO send (tracking_id, transaction_id, status, received_at, updated_at, "
+            "api_user, client_ip, request_body, application_ids, all_applications, "
+            "template_ids, use_only_engaged, content, warnings, response_body, delivery_count) "
+            "VALUES ('t-1', 'x-1', 'Completed', '2026-11-01 10:00:00.000000', "
+            "'2026-11-01 10:00:00.000000', 'demo-user', '127.0.0.1', '{}', '[]', 1, '[]', 0, "
+            "'{\"content\": {\"title\": \"Old\"}}', '[]', '{}', 0)"
+        )
+    engine = open_database(path)
+    try:
+        with Session(engine) as session:
+            [send] = session.exec(select(Send)).all()
+        assert (send.tracking_id, send.kind, send.tags, send.trace_id) == (
+            "t-1",
+            "instant",
+            [],
+            None,
+        )
+        with engine.connect() as connection:
+            version = connection.exec_driver_sql(
+                "SELECT value FROM meta WHERE key = 'schema_version'"
+            ).scalar()
+            indexes = {
+                row[0]
+                for row in connection.exec_driver_sql(
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'send'"
+                )
+            }
+        assert version == str(SCHEMA_VERSION)
+        assert {"ix_send_kind", "ix_send_contact_key", "ix_send_trace"} <= indexes
+    finally:
+        engine.dispose()
+    # Opening it again finds nothing left to migrate.
+    open_database(path).dispose()
+
+
+def test_a_database_of_a_newer_version_stops_start_up(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    open_database(path).dispose()
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(DatabaseError, match="schema version 99 does not match"):
+        open_database(path)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection
+from sqlalchemy import Connection, event
 from sqlalchemy.exc import IntegrityError
 
 from emulator.storage.db import open_database
@@ -115,6 +115,9 @@ def test_after_a_failed_commit_the_writer_starts_clean(tmp_path: Path) -> None:
     """A failure in COMMIT itself (here a deferred foreign key, as a disk full at fsync would
     be) used to wedge the connection: every later write failed until a restart."""
     engine = open_database(tmp_path / "w.db")
+    # The emulator declares foreign keys without enforcing them; enforced here, and deferred
+    # to COMMIT, a delivery of no send makes the commit itself fail.
+    event.listen(engine, "checkout", lambda dbapi, *_: dbapi.execute("PRAGMA foreign_keys = ON"))
     writer = Writer(engine)
 
     def orphan_delivery(connection: Connection) -> None:

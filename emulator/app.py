@@ -8,11 +8,14 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from emulator import CONTROL_PREFIX, REST_PREFIX, __version__
 from emulator.errors import ApiError, BadRequest
 from emulator.middleware.body_limit import BodyLimitMiddleware
 from emulator.middleware.faults import FaultMiddleware
+from emulator.middleware.header_limit import HeaderLimitMiddleware
+from emulator.middleware.hosts import HostCheckMiddleware
 from emulator.middleware.journal import JournalMiddleware
 from emulator.middleware.metrics import MetricsMiddleware
 from emulator.routes import (
@@ -87,8 +90,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     # The last added is outermost. The journal wraps everything, so it records what the body
     # cap and the faults did; the cap comes before fault matching, which may read the body.
+    # The Host check and the header cap apply to every route, inside the journal so that a
+    # refused /rest request is journaled too.
     app.add_middleware(FaultMiddleware, runtime=runtime, prefix=REST_PREFIX)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, prefix=REST_PREFIX)
+    app.add_middleware(HostCheckMiddleware, settings=settings)
+    app.add_middleware(HeaderLimitMiddleware, limit=settings.max_header_bytes)
     app.add_middleware(JournalMiddleware, runtime=runtime, prefix=REST_PREFIX)
     if runtime.metrics is not None:
         # Outermost: it times and counts what every other layer answered.
@@ -102,6 +109,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(Exception, _unexpected_error)
     return app
 
@@ -134,6 +142,11 @@ async def _validation_error(_request: Request, error: Exception) -> JsonResponse
         where = ".".join(str(p) for p in loc)
         problems.append(f"{where}: {item['msg']}" if where else str(item["msg"]))
     return error_response(BadRequest(problems))
+
+
+async def _client_gone(_request: Request, _error: Exception) -> JsonResponse:
+    # The client left mid-body: nobody reads this answer, and it is no server error to log.
+    return JsonResponse({"code": 499, "message": "The client disconnected."}, status_code=499)
 
 
 async def _unexpected_error(_request: Request, error: Exception) -> JsonResponse:

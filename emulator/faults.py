@@ -27,6 +27,7 @@ from emulator.errors import (
     TEMPLATE_NOT_FOUND,
     TOO_MANY_REQUESTS,
 )
+from emulator.ids import Seed
 from emulator.push.contract import Guid
 
 # Bounds, so a typo cannot hang a test suite or fill memory.
@@ -83,8 +84,9 @@ class FaultMatch(_RuleModel):
 
     @field_validator("path")
     @classmethod
-    def _under_rest(cls, value: str) -> str:
-        if value != "/rest" and not value.startswith("/rest/"):
+    def _under_rest(cls, value: str | None) -> str | None:
+        # null is "any path", like leaving the field out (it was a 500 once).
+        if value is not None and value != "/rest" and not value.startswith("/rest/"):
             raise ValueError("must be a path under /rest, e.g. /rest/push/sendInstant")
         return value
 
@@ -178,7 +180,7 @@ class FaultTrigger(_RuleModel):
 
     times: Annotated[int, Field(ge=1, le=MAX_TIMES)] | None = None
     probability: Annotated[float, Field(ge=0, le=1)] | None = None
-    seed: int | None = None
+    seed: Seed | None = None
     ttlSeconds: Annotated[float, Field(gt=0, le=MAX_TTL_SECONDS)] | None = None
 
 

@@ -4,6 +4,14 @@ import random
 import secrets
 import threading
 import uuid
+from typing import Annotated
+
+from pydantic import Field
+
+# Seeds are 64-bit signed integers: what JSON readers, orjson and SQLite all carry exactly. A
+# larger one was accepted once, and then every answer that showed it was a 500.
+SEED_MIN, SEED_MAX = -(2**63), 2**63 - 1
+Seed = Annotated[int, Field(ge=SEED_MIN, le=SEED_MAX)]
 
 
 class IdGenerator:

@@ -1,4 +1,4 @@
-"""Serving the emulator: uvicorn that ends open streams at shutdown, sockets, and readiness."""
+"""Serving the emulator: uvicorn as configured here, ending open streams at shutdown; sockets."""
 
 import contextlib
 import errno
@@ -8,12 +8,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import uvicorn
 
+from emulator.connections import protocol_for
 from emulator.events import SHUTDOWN
 from emulator.runtime import Runtime
+from emulator.settings import Settings
 
 START_TIMEOUT = 30.0
 
@@ -48,6 +50,18 @@ class EmulatorServer(uvicorn.Server):
         # Here, not after run(): uvicorn re-raises a SIGTERM once shut down, ending the process.
         if self.on_stop is not None:
             self.on_stop()
+
+
+def server_config(app: Any, settings: Settings, log_level: str = "info") -> uvicorn.Config:
+    """How every emulator server runs: its own lifespan, no access log, and the guarded HTTP
+    protocol (a deadline for each request to arrive, a header cap; see connections.py)."""
+    return uvicorn.Config(
+        app,
+        log_level=log_level,
+        access_log=False,
+        lifespan="on",
+        http=protocol_for(settings),
+    )
 
 
 class PortUnavailable(OSError):

@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import uvicorn
 
 from emulator import REST_PREFIX
 from emulator.app import create_app
 from emulator.client import EmulatorClient, SendDetail, SendItem, WaitTimeout
 from emulator.push.fixtures import FILES
 from emulator.runtime import Runtime
-from emulator.serving import START_TIMEOUT, EmulatorServer, bound_socket
+from emulator.serving import START_TIMEOUT, EmulatorServer, bound_socket, server_config
 from emulator.settings import BUNDLED_FIXTURES, Settings
 
 __all__ = [
@@ -121,9 +120,7 @@ def run_emulator(fixtures: Fixtures = None, **settings: Any) -> Iterator[Running
         # can take it in between.
         sock = bound_socket()
         port = sock.getsockname()[1]
-        server = EmulatorServer(
-            uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"), runtime
-        )
+        server = EmulatorServer(server_config(app, config, log_level="warning"), runtime)
 
         def serve() -> None:
             try:

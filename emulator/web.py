@@ -52,14 +52,20 @@ def replay(body: bytes, receive: Receive) -> Receive:
     return replayed
 
 
-def content_length(scope: Scope) -> int | None:
+def header(scope: Scope, name: bytes) -> str | None:
+    """The first value of header `name` (lower-case bytes), as text."""
     for key, value in scope.get("headers", []):
-        if key == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
+        if key == name:
+            return bytes(value).decode("latin-1")
     return None
+
+
+def content_length(scope: Scope) -> int | None:
+    value = header(scope, b"content-length")
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 class PrefixMiddleware:

@@ -14,6 +14,15 @@ from emulator.settings import BUNDLED_FIXTURES, Settings
 from tests.support.wheel import Installed, build_and_install
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _test_client_host() -> Iterator[None]:
+    """Starlette's TestClient sends `Host: testserver`; every app a test builds answers it
+    (the Host check's own tests name other hosts explicitly)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EMULATOR_ALLOWED_HOSTS", "testserver")
+        yield
+
+
 @pytest.fixture
 def fixtures_dir(tmp_path: Path) -> Path:
     """A private copy of the bundled fixtures that a test may edit."""

@@ -6,15 +6,23 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+from emulator.clock import CLOCK_RANGE_TEXT, in_clock_range
+
+# `\Z`, not `$`: `$` also matches before a trailing newline, which let "<guid>\n" through.
+_GUID = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z"
+)
 
 # The vendor's documented date formats, one per line, so a wrong guess is a one-line fix.
-# Groups: date, time (optional), seconds, fraction, zone.
+# Groups: date, time (optional), seconds, fraction, zone. ASCII digits only, to the end.
 _SCHEDULE_FORMATS = [
-    re.compile(r"^(\d{4}-\d{2}-\d{2})$"),  # yyyy-MM-dd
-    re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})$"),  # yyyy-MM-dd[ T]HH:mm
-    re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d{1,3})?$"),  # ...:ss[.fff]
-    re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d{1,3})?Z$"),  # ...THH:mm:ss[.fff]Z
+    re.compile(pattern, re.ASCII)
+    for pattern in (
+        r"^(\d{4}-\d{2}-\d{2})\Z",  # yyyy-MM-dd
+        r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})\Z",  # yyyy-MM-dd[ T]HH:mm
+        r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d{1,3})?\Z",  # ...:ss[.fff]
+        r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d{1,3})?Z\Z",  # ...THH:mm:ss[.fff]Z
+    )
 ]
 SCHEDULE_FORMATS_TEXT = (
     "yyyy-MM-dd, yyyy-MM-dd HH:mm, yyyy-MM-ddTHH:mm, yyyy-MM-dd HH:mm:ss[.fff], "
@@ -68,7 +76,11 @@ def parse_schedule_date(value: str) -> datetime:
             parsed = datetime.strptime(f"{date_part} {time_part}.{micro}", "%Y-%m-%d %H:%M:%S.%f")
         except ValueError:
             raise ValueError(f"must be a real UTC date and time, got {value!r}") from None
-        return parsed.replace(tzinfo=UTC)
+        parsed = parsed.replace(tzinfo=UTC)
+        if not in_clock_range(parsed):
+            # Year 0001 was accepted once, then broke every reader of the stored send.
+            raise ValueError(f"must be between {CLOCK_RANGE_TEXT}, got {value!r}")
+        return parsed
     raise ValueError(f"must be a UTC date in one of the formats {SCHEDULE_FORMATS_TEXT}")
 
 

@@ -9,7 +9,8 @@ from typing import Annotated, Any, Literal
 import orjson
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from emulator.bodies import describe_errors
+from emulator.bodies import deeper_than, describe_errors, too_deep
+from emulator.fanout.personalise import TRANSACTIONAL, check_nesting
 from emulator.push.contract import Content, Guid, MultiLangContent
 
 
@@ -203,6 +204,15 @@ def parse_fixtures(data: dict[str, Any], source: str) -> FixtureSet:
             except ValidationError as error:
                 problems = "; ".join(describe_errors(error))
                 raise FixtureError(f"{where}: {_record_label(index, raw)}: {problems}") from None
+            # The limits a send's body is held to at acceptance hold for fixtures too.
+            deep = too_deep(raw)
+            limits = [deeper_than(deep)] if deep is not None else []
+            if name == "templates" and isinstance(raw, dict):
+                # Judged as a transactional send would, whose dialect knows every namespace.
+                content = {k: v for k, v in raw.items() if k != "id"}
+                limits += check_nesting(content, "", TRANSACTIONAL)
+            if limits:
+                raise FixtureError(f"{where}: {_record_label(index, raw)}: {limits[0]}")
     fixtures = FixtureSet(**parsed)
     _check_references(fixtures, source)
     return fixtures

@@ -7,8 +7,10 @@ from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from emulator.bodies import parse_json_body, validate_json
+from emulator.clock import ClockOutOfRange
 from emulator.errors import BadRequest, NotFound
 from emulator.faults import FaultRule, FaultRuleError, parse_rule, parse_rules
+from emulator.ids import Seed
 from emulator.openapi import Responses, Shape, answer, error, json_body
 from emulator.push.ratelimit import BucketConfig
 from emulator.routes.deps import RuntimeDep
@@ -261,13 +263,17 @@ async def get_clock(runtime: RuntimeDep) -> JsonResponse:
 async def put_clock(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Real time, frozen at `at` (default: now; no zone means UTC), or `offsetSeconds` ahead."""
     body = validate_json(ClockSetting, await request.body())
-    if body.mode == "real":
-        runtime.clock.set_real()
-    elif body.mode == "frozen":
-        at = body.at or runtime.clock.now()
-        runtime.clock.freeze(at if at.tzinfo is not None else at.replace(tzinfo=UTC))
-    else:
-        runtime.clock.set_offset(body.offsetSeconds or 0.0)
+    try:
+        if body.mode == "real":
+            runtime.clock.set_real()
+        elif body.mode == "frozen":
+            at = body.at or runtime.clock.now()
+            runtime.clock.freeze(at if at.tzinfo is not None else at.replace(tzinfo=UTC))
+        else:
+            runtime.clock.set_offset(body.offsetSeconds or 0.0)
+    except ClockOutOfRange as error:
+        field = "at" if body.mode == "frozen" else "offsetSeconds"
+        raise BadRequest([f"{field}: {error}"]) from None
     return JsonResponse(_clock(runtime))
 
 
@@ -279,7 +285,10 @@ async def put_clock(request: Request, runtime: RuntimeDep) -> JsonResponse:
 async def advance_clock(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Move time forward; listeners (the scheduler) hear of it at once."""
     body = validate_json(ClockAdvance, await request.body())
-    runtime.clock.advance(body.seconds)
+    try:
+        runtime.clock.advance(body.seconds)
+    except ClockOutOfRange as error:
+        raise BadRequest([f"seconds: {error}"]) from None
     return JsonResponse(_clock(runtime))
 
 
@@ -287,7 +296,7 @@ async def advance_clock(request: Request, runtime: RuntimeDep) -> JsonResponse:
 
 
 class SeedSetting(_Body):
-    seed: int | None
+    seed: Seed | None
 
 
 _SEED: Responses = {200: answer(SeedSetting, {"seed": 42}, "the seed in force (null: random ids)")}

@@ -5,6 +5,7 @@ generate, and FastAPI's per-request machinery (dependency solving, endpoint wrap
 more than the send itself (see docs/PERFORMANCE.md).
 """
 
+import sqlite3
 from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -67,7 +68,8 @@ async def _store(request: Request, runtime: Runtime, accepted: AcceptedSend) -> 
     try:
         # The 200 leaves only after this commit: a send the client saw accepted is on disk.
         send_id = await record_send(runtime.writer, accepted)
-    except (WriterClosed, SQLAlchemyError, OSError) as error:
+    except (WriterClosed, SQLAlchemyError, sqlite3.Error, OSError) as error:
+        # A full disk or a broken file: a 503 that says nothing was recorded, never a 500.
         raise ServiceUnavailable() from error
     row = accepted.row
     runtime.events.publish(

@@ -135,5 +135,11 @@ def _migrate(engine: Engine, path: Path, found: str) -> None:
 
 
 def probe_writable(connection: Connection) -> None:
-    """A write that changes nothing: fails when the file, folder or disk cannot take one."""
-    connection.execute(text("UPDATE meta SET value = value WHERE key = 'schema_version'"))
+    """A write that leaves nothing behind but needs room, as a send does: fails when the
+    file, folder or disk cannot take one. (A no-op UPDATE passed on a full disk.)"""
+    connection.execute(
+        text(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('write-probe', hex(randomblob(8192)))"
+        )
+    )
+    connection.execute(text("DELETE FROM meta WHERE key = 'write-probe'"))

@@ -145,7 +145,7 @@ def when(value: str | None) -> Html:
         '<time datetime="{iso}" title="{iso}">{clock}<small>{date}</small></time>',
         iso=value,
         clock=moment.strftime("%H:%M:%S"),
-        date=moment.strftime("%Y-%m-%d"),
+        date=moment.date().isoformat(),
     )
 
 

@@ -57,6 +57,15 @@ def test_every_setting_has_a_flag() -> None:
         ),
         ([], {"EMULATOR_TOKEN_TTL": "0"}, "bad setting --token-ttl / EMULATOR_TOKEN_TTL"),
         (["--max-age", "soon"], {}, "bad setting --max-age / EMULATOR_MAX_AGE"),
+        # Set but empty once meant "no authentication" while looking like a token was set.
+        (
+            [],
+            {"EMULATOR_ADMIN_TOKEN": ""},
+            "bad setting --admin-token / EMULATOR_ADMIN_TOKEN=: Value error, must not be empty",
+        ),
+        (["--admin-token", " "], {}, "EMULATOR_ADMIN_TOKEN= : Value error, must not be empty"),
+        ([], {"EMULATOR_SEED": str(2**64)}, "bad setting --seed / EMULATOR_SEED"),
+        (["--max-header-bytes", "10"], {}, "bad setting --max-header-bytes"),
         (
             ["--fixtures", "/nonexistent/fixtures"],
             {},

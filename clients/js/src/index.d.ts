@@ -145,6 +145,9 @@ export interface Settings {
   webhookQueue?: number;
   webhookLog?: number;
   metrics?: boolean;
+  allowedHosts?: string;
+  maxHeaderBytes?: number;
+  requestTimeout?: number;
   rateCapacity?: number;
   rateRefill?: number;
   maxBodyBytes?: number;

@@ -33,6 +33,9 @@ export const SETTINGS = Object.freeze([
   "webhookQueue",
   "webhookLog",
   "metrics",
+  "allowedHosts",
+  "maxHeaderBytes",
+  "requestTimeout",
 ]);
 
 const START_TIMEOUT_MS = 30_000;

@@ -1,5 +1,6 @@
 """What routes and middleware share: JSON responses, the error envelope, the caller's address."""
 
+import logging
 from typing import Any
 
 import orjson
@@ -83,3 +84,26 @@ class PrefixMiddleware:
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         raise NotImplementedError
+
+
+def no_route(method: str, path: str) -> JsonResponse:
+    return JsonResponse({"code": 404, "message": f"No such route: {method} {path}"}, 404)
+
+
+def method_not_allowed(method: str, path: str, allowed: list[str]) -> JsonResponse:
+    return JsonResponse(
+        {"code": 405, "message": f"Method {method} is not allowed on {path}"},
+        405,
+        headers={"Allow": ", ".join(allowed)},
+    )
+
+
+def client_gone() -> JsonResponse:
+    # The client left mid-body: nobody reads this answer, and it is no server error to log.
+    return JsonResponse({"code": 499, "message": "The client disconnected."}, status_code=499)
+
+
+def unexpected_error(error: BaseException) -> JsonResponse:
+    # A bug, not the caller's fault: logged with its traceback, answered in the envelope.
+    logging.getLogger("emulator").exception("unexpected error", exc_info=error)
+    return JsonResponse({"code": 500, "message": "Internal emulator error."}, status_code=500)

@@ -36,7 +36,10 @@ def test_login_send_and_the_stored_row_through_a_real_server(tmp_path: Path) -> 
             rows = connection.execute(
                 "SELECT tracking_id, api_user, client_ip, status FROM send"
             ).fetchall()
-        assert rows == [(tracking_id, "demo-user", "127.0.0.1", "Queued")]
+        # (The dispatcher may already have moved it on; the row is what the 200 promised.)
+        [(stored, user, address, status)] = rows
+        assert (stored, user, address) == (tracking_id, "demo-user", "127.0.0.1")
+        assert status in {"Queued", "Sending", "Completed"}
 
 
 def test_every_setting_has_a_flag() -> None:

@@ -16,6 +16,14 @@ class JsonResponse(Response):
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Starlette's, without what a JSON answer never has (background tasks, a file to
+        # send): every /rest answer goes through here.
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        await send({"type": "http.response.body", "body": self.body})
+
 
 def error_response(error: ApiError) -> JsonResponse:
     return JsonResponse(error.body(), status_code=error.status, headers=error.headers())

@@ -218,7 +218,8 @@ def unknown_fields(model: BaseModel, path: str = "") -> list[str]:
     found: list[str] = []
     for key in model.model_extra or {}:
         found.append(f"{path}.{key}" if path else key)
-    for name in type(model).model_fields:
+    # Only the fields the body gave: the others hold their defaults, which hold no keys.
+    for name in model.model_fields_set:
         value = getattr(model, name)
         child = f"{path}.{name}" if path else name
         if isinstance(value, BaseModel):

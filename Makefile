@@ -21,8 +21,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy emulator tests bench
 
+# Two workers, each file on one of them (its module fixtures started once).
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 BENCH_STAMP := $(VENV)/.bench-stamp
 
@@ -33,8 +34,12 @@ $(BENCH_STAMP): $(STAMP)
 bench: $(BENCH_STAMP)
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/webhooks.py
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/inspection.py
+
+	$(BIN)/python bench/reliability.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -15,6 +15,7 @@ from emulator.serving import free_port, serve_process
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+SERVE = [str(BIN / "push-emulator"), "serve"]
 SEND_BODY: dict[str, object] = {
     "applicationIds": ["3f1c2a9e-7b4d-4e21-9a0b-5d6e7f809a1b"],
     "content": {"title": "Benchmark", "message": "Hello {%= $Contact.first_name %}"},
@@ -72,19 +73,43 @@ def measure_emulator(
     script.write_text(LUA % json.dumps(body))
     port = free_port()
     db = work / f"{label.replace(' ', '-')}.db"
-    env = {
+    with serve_process(SERVE, port, env=server_env(port, db), cwd=ROOT):
+        result = run_wrk(f"http://127.0.0.1:{port}{route}", args.seconds, args.connections, script)
+    return result, stored_sends(db)
+
+
+def server_env(port: int, db: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """`push-emulator serve`'s environment for one measurement, with its own database."""
+    return {
         **os.environ,
         "EMULATOR_PORT": str(port),
         "EMULATOR_DB": str(db),
         # The bench measures the send path, not the bucket: make it effectively unlimited.
         "EMULATOR_RATE_CAPACITY": "1000000000",
         "EMULATOR_RATE_REFILL": "1000000000",
+        **(extra or {}),
     }
-    with serve_process([str(BIN / "push-emulator"), "serve"], port, env=env, cwd=ROOT):
-        result = run_wrk(f"http://127.0.0.1:{port}{route}", args.seconds, args.connections, script)
+
+
+def stored_sends(db: Path) -> int:
     with sqlite3.connect(db) as connection:
-        stored = int(connection.execute("SELECT COUNT(*) FROM send").fetchone()[0])
-    return result, stored
+        return int(connection.execute("SELECT COUNT(*) FROM send").fetchone()[0])
+
+
+def hello_world(args: argparse.Namespace, script: Path) -> dict[str, float]:
+    """The baseline: bench/hello.py under the same wrk load (`script`'s body, ignored)."""
+    port = free_port()
+    hello = [
+        str(BIN / "uvicorn"),
+        "bench.hello:app",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    with serve_process(hello, port, cwd=ROOT):
+        return run_wrk(f"http://127.0.0.1:{port}/", args.seconds, args.connections, script)
 
 
 def main() -> int:
@@ -98,20 +123,7 @@ def main() -> int:
     script = work / "hello.lua"
     script.write_text(LUA % json.dumps(SEND_BODY))
 
-    hello_port = free_port()
-    hello = [
-        str(BIN / "uvicorn"),
-        "bench.hello:app",
-        "--port",
-        str(hello_port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    with serve_process(hello, hello_port, cwd=ROOT):
-        baseline = run_wrk(
-            f"http://127.0.0.1:{hello_port}/", args.seconds, args.connections, script
-        )
+    baseline = hello_world(args, script)
     hello_rps = baseline["rps"]
     print(f"hello-world:   {hello_rps:9.0f} req/s   p99 {baseline['p99_ms']:.1f} ms")
     all_committed = True

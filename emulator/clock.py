@@ -7,6 +7,21 @@ from typing import Literal
 
 ClockMode = Literal["real", "frozen", "offset"]
 
+# Every instant the emulator stores or reads lies in here: far enough for any test, and far
+# enough inside datetime's own range that adding a token's TTL or a retention age cannot
+# overflow it. A schedule date or a clock setting outside is refused, never stored.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+CLOCK_RANGE_TEXT = "1970-01-01T00:00:00Z and 9999-01-01T00:00:00Z"
+
+
+def in_clock_range(moment: datetime) -> bool:
+    return EARLIEST <= moment < LATEST
+
+
+class ClockOutOfRange(ValueError):
+    """A setting that would move the clock outside EARLIEST..LATEST; nothing changed."""
+
 
 class Clock:
     """Everything time-based reads this, so a test can move time instead of sleeping."""
@@ -53,19 +68,35 @@ class Clock:
         self._changed()
 
     def freeze(self, at: datetime) -> None:
-        self._mode, self._frozen_at, self._offset = "frozen", at.timestamp(), 0.0
+        at_timestamp = _checked(lambda: at.timestamp())
+        self._mode, self._frozen_at, self._offset = "frozen", at_timestamp, 0.0
         self._changed()
 
     def set_offset(self, seconds: float) -> None:
+        _checked(lambda: time.time() + seconds)
         self._mode, self._offset = "offset", seconds
         self._changed()
 
     def advance(self, seconds: float) -> None:
         if self._mode == "frozen":
-            self._frozen_at += seconds
+            self._frozen_at = _checked(lambda: self._frozen_at + seconds)
         else:
-            self._mode, self._offset = "offset", self._offset + seconds
+            offset = self._offset + seconds
+            _checked(lambda: time.time() + offset)
+            self._mode, self._offset = "offset", offset
         self._changed()
 
     def after(self, seconds: float) -> datetime:
         return self.now() + timedelta(seconds=seconds)
+
+
+def _checked(timestamp: Callable[[], float]) -> float:
+    """The timestamp, or ClockOutOfRange when it (or computing it) leaves the clock's range."""
+    try:
+        value = timestamp()
+        inside = EARLIEST.timestamp() <= value < LATEST.timestamp()
+    except (OverflowError, ValueError, OSError):
+        inside = False
+    if not inside:
+        raise ClockOutOfRange(f"the clock must stay between {CLOCK_RANGE_TEXT}")
+    return value

@@ -1,11 +1,12 @@
-"""Control of a running emulator: reset, fixture replacement, and marking deliveries engaged."""
+"""Control of a running emulator: reset, fixture replacement, marking deliveries engaged,
+dispatching a scheduled send now, and the inbox's read marks."""
 
 from dataclasses import dataclass
 from typing import Any
 
 from emulator.bodies import validate
-from emulator.errors import BadRequest
-from emulator.events import DELIVERY, RESET
+from emulator.errors import BadRequest, Conflict, NotFound
+from emulator.events import DELIVERY, RESET, SEND_READ
 from emulator.push.auth import TRANSACTIONAL_CALL, bucket_key
 from emulator.push.fixtures import FILES, ApiUser, FixtureError, FixtureSet, parse_fixtures
 from emulator.push.ratelimit import BucketConfig
@@ -13,8 +14,12 @@ from emulator.push.registry import engage_device
 from emulator.push.users import NewApiUser
 from emulator.runtime import Runtime
 from emulator.storage.deliveries import mark_engaged
+from emulator.storage.dispatch import dispatch_now as move_schedule_to_now
+from emulator.storage.inbox import mark_read as mark_sends_read
+from emulator.storage.paging import iso
 from emulator.storage.retention import clear_all, purge_api_user
-from emulator.storage.sends import delivery_item
+from emulator.storage.sends import delivery_item, send_exists
+from emulator.storage.tables import SCHEDULED
 
 
 async def reset(runtime: Runtime, keep_tokens: bool = False) -> None:
@@ -104,3 +109,41 @@ async def delete_user(runtime: Runtime, userkey: str, purge: bool) -> dict[str, 
     if not purge:
         return None
     return await runtime.writer.run(lambda c: purge_api_user(c, userkey))
+
+
+async def dispatch_now(runtime: Runtime, key: str) -> dict[str, Any]:
+    """Move a Scheduled send's schedule to the emulator's now and wake the dispatcher: the
+    send fans out as if its time had come. The request keeps the scheduleDate it was sent
+    with; `scheduledFor` in the answer says what the schedule was."""
+    now = runtime.clock.now()
+    send = await runtime.writer.run(lambda c: move_schedule_to_now(c, key, now))
+    if send is None:
+        raise NotFound(f"No send with tracking id or transaction id {key!r}.")
+    if send["status"] != SCHEDULED:
+        raise Conflict(
+            [
+                f"send {send['transactionId']}: is {send['status']}, not Scheduled; only a "
+                "scheduled send can be dispatched now"
+            ]
+        )
+    runtime.dispatcher.wake()
+    return {
+        "trackingId": send["trackingId"],
+        "transactionId": send["transactionId"],
+        "scheduledFor": send["scheduleAt"],
+        "scheduleAt": iso(now),
+    }
+
+
+async def mark_read(runtime: Runtime, key: str | None) -> int:
+    """Mark one send (or, with no key, every send) read, as opening it in the inbox does;
+    how many were unread. A key naming no send is a 404."""
+    now = runtime.clock.now()
+    if key is not None:
+        found = await runtime.read(lambda c: send_exists(c, key))
+        if not found:
+            raise NotFound(f"No send with tracking id or transaction id {key!r}.")
+    marked = await runtime.writer.run(lambda c: mark_sends_read(c, key, now))
+    if marked:
+        runtime.events.publish(SEND_READ, key=key, marked=marked)
+    return marked

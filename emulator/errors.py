@@ -86,9 +86,10 @@ class TemplateNotFound(NotFound):
     message = TEMPLATE_NOT_FOUND
 
 
-class Conflict(ApiError):
-    """The request clashes with what exists (a userkey or device token taken, a contact key
-    the table holds, a fixture user to delete); nothing was changed."""
+class Conflict(BadRequest):
+    """Well formed, but what it names is not in a state that allows it (the problems say why):
+    a userkey or device token taken, a contact key the table holds, a fixture user to delete;
+    nothing was changed."""
 
     status = 409
 

@@ -2,11 +2,15 @@
 
 import asyncio
 import contextlib
+import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Final, Literal
+
+log = logging.getLogger("emulator.events")
 
 # Every kind of event, in one place. Streamed to clients (GET /_emulator/events):
 REQUEST: Final = "request"  # a /rest request was journaled: method, path, status, apiUser
@@ -16,8 +20,10 @@ DELIVERY: Final = "delivery"  # a delivery was opened or clicked: id, sendId, op
 # A send's delayed deliveries became final, or its planned opens happened: sendId, final,
 # opened (how many of each).
 DELIVERIES: Final = "deliveries"
+SEND_READ: Final = "send.read"  # sends were marked read in the inbox: key (None: all), marked
 RESET: Final = "reset"  # POST /_emulator/reset cleared everything
 PRUNE: Final = "prune"  # retention removed old rows: sends, deliveries, requests
+WEBHOOK: Final = "webhook"  # a webhook attempt ended: its log entry (never sent to webhooks)
 # Streamed on a device's own feed only (GET /_emulator/devices/{token}/events): a push that
 # device was shown, with its rendered title, message, url, media and language.
 PUSH: Final = "push"
@@ -31,22 +37,36 @@ EventKind = Literal[
     "send.status",
     "delivery",
     "deliveries",
+    "send.read",
     "reset",
     "prune",
+    "webhook",
     "push",
     "shutdown",
     "clock",
 ]
-STREAMED_KINDS: tuple[str, ...] = (REQUEST, SEND, SEND_STATUS, DELIVERY, DELIVERIES, RESET, PRUNE)
+STREAMED_KINDS: tuple[str, ...] = (
+    REQUEST, SEND, SEND_STATUS, DELIVERY, DELIVERIES, SEND_READ, RESET, PRUNE, WEBHOOK
+)  # fmt: skip
+# What a webhook may ask for: every streamed kind but its own attempts, which would feed back.
+WEBHOOK_KINDS: tuple[str, ...] = tuple(k for k in STREAMED_KINDS if k != WEBHOOK)
 
 # A subscriber that falls this far behind loses its oldest events rather than growing memory.
 SUBSCRIBER_BACKLOG = 1000
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass costs four times as much to build, and one is built for every
+# request and status change. Receivers share each event and never change it.
+@dataclass(slots=True)
 class Event:
     kind: EventKind
     data: dict[str, Any] = field(default_factory=dict)
+    id: int = 0  # numbered by the bus from 1, in publishing order, for the life of the process
+    at: datetime | None = None  # the emulator's clock when it was published
+
+
+# Called on the publisher's thread, in publishing order; it must be quick and never publish.
+Listener = Callable[[Event], None]
 
 
 class Subscription:
@@ -70,7 +90,7 @@ class Subscription:
             return None
 
 
-def _deliver(subscriptions: list[Subscription], event: Event) -> None:
+def _deliver(subscriptions: Iterable[Subscription], event: Event) -> None:
     for subscription in subscriptions:
         # A closed loop means that subscriber is on its way out.
         with contextlib.suppress(RuntimeError):
@@ -78,43 +98,75 @@ def _deliver(subscriptions: list[Subscription], event: Event) -> None:
 
 
 class EventBus:
-    """Publish from any thread; each subscriber receives on its own event loop.
+    """Publish from any thread; each subscriber receives on its own event loop, and each
+    listener on the publisher's thread. Every event gets its id and time here, once, so the
+    stream and the webhooks name it alike.
 
     A device's feed subscribes to one token: it receives that device's PUSH events (and
-    SHUTDOWN) only, so a fan-out publishes a push only for the few tokens someone watches.
+    SHUTDOWN) only, so a fan-out publishes a push only for the few tokens someone watches;
+    pushes go to no listener (webhooks, metrics) and take no id from the stream's.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._now = now
         self._subscribers: set[Subscription] = set()
         self._devices: dict[str, set[Subscription]] = {}
+        self._listeners: list[Listener] = []
+        self._streams = 0
+        self._last_id = 0
         self._lock = threading.Lock()
 
     def publish(self, kind: EventKind, **data: Any) -> None:
-        event = Event(kind, data)
+        # Numbered and handed on under one lock, so every receiver sees the ids in order
+        # even when the loop and the dispatcher's thread publish at once.
         with self._lock:
-            subscribers = list(self._subscribers)
-            if kind == SHUTDOWN:
-                subscribers += [s for feed in self._devices.values() for s in feed]
-        _deliver(subscribers, event)
+            self._last_id += 1
+            feeds = [s for feed in self._devices.values() for s in feed] if kind == SHUTDOWN else []
+            if not self._subscribers and not self._listeners and not feeds:
+                return
+            event = Event(kind, data, self._last_id, self._now())
+            for listener in self._listeners:
+                try:
+                    listener(event)
+                except Exception:
+                    log.exception("an event listener failed")
+            _deliver(self._subscribers, event)
+            _deliver(feeds, event)
 
     def publish_push(self, token: str, data: dict[str, Any]) -> None:
         """A push shown on the device with this token, to that device's feeds."""
         with self._lock:
-            subscribers = list(self._devices.get(token, ()))
-        _deliver(subscribers, Event(PUSH, data))
+            feed = self._devices.get(token)
+            if feed:
+                _deliver(feed, Event(PUSH, data, 0, self._now()))
 
     def watched_devices(self) -> frozenset[str]:
         """The tokens that have a feed open right now."""
         with self._lock:
             return frozenset(self._devices)
 
+    def listen(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener` with every event from now on; returns the call that stops it."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def stop() -> None:
+            with self._lock, contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return stop
+
     @asynccontextmanager
-    async def subscribe(self, device: str | None = None) -> AsyncIterator[Subscription]:
-        """Every streamed event, or with `device` that device's pushes only."""
+    async def subscribe(
+        self, *, stream: bool = False, device: str | None = None
+    ) -> AsyncIterator[Subscription]:
+        """A queue of every event from now on; `stream` counts it as an open event stream.
+        With `device`, the queue of that device's pushes only (a device feed)."""
         subscription = Subscription(asyncio.get_running_loop())
         with self._lock:
             if device is None:
                 self._subscribers.add(subscription)
+                self._streams += stream
             else:
                 self._devices.setdefault(device, set()).add(subscription)
         try:
@@ -123,6 +175,7 @@ class EventBus:
             with self._lock:
                 if device is None:
                     self._subscribers.discard(subscription)
+                    self._streams -= stream
                 else:
                     feed = self._devices.get(device, set())
                     feed.discard(subscription)
@@ -132,3 +185,8 @@ class EventBus:
     @property
     def subscriber_count(self) -> int:
         return len(self._subscribers) + sum(len(feed) for feed in self._devices.values())
+
+    @property
+    def stream_count(self) -> int:
+        """Open GET /_emulator/events streams."""
+        return self._streams

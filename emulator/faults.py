@@ -4,18 +4,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import orjson
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     TypeAdapter,
     ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
-from emulator.bodies import describe_errors
+from emulator.bodies import RuleError, describe_errors, parse_rule_list, read_rule_file
 from emulator.clock import Clock
 from emulator.errors import (
     NOT_AUTHENTICATED,
@@ -53,13 +53,11 @@ MALFORMED_BODY = b'{"code": 0, "message": "Successful", "transactionId": "'
 _METHODS = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
-class FaultRuleError(ValueError):
-    """Rules that cannot be used; `problems` name each field and its rule."""
+class FaultRuleError(RuleError):
+    """Fault rules that cannot be used; `problems` name each field and its rule."""
 
-    def __init__(self, problems: list[str], source: str = "") -> None:
-        self.problems = problems
-        prefix = f"faults file {source}: " if source else ""
-        super().__init__(prefix + "; ".join(problems))
+    what = "faults"
+    noun = "fault rules"
 
 
 class _RuleModel(BaseModel):
@@ -81,8 +79,9 @@ class FaultMatch(_RuleModel):
 
     @field_validator("path")
     @classmethod
-    def _under_rest(cls, value: str) -> str:
-        if value != "/rest" and not value.startswith("/rest/"):
+    def _under_rest(cls, value: str | None) -> str | None:
+        # null is "any path", like leaving the field out (it was a 500 once).
+        if value is not None and value != "/rest" and not value.startswith("/rest/"):
             raise ValueError("must be a path under /rest, e.g. /rest/push/sendInstant")
         return value
 
@@ -90,7 +89,8 @@ class FaultMatch(_RuleModel):
 class FaultAction(_RuleModel):
     """What happens instead of (or, for latency, before) the real answer."""
 
-    type: str
+    # Checked by _known_type, for its message; documented as the enum it is.
+    type: Annotated[str, WithJsonSchema({"type": "string", "enum": list(ACTION_TYPES)})]
     status: int | None = None
     emptyBody: bool = False
     message: Annotated[str, Field(min_length=1, max_length=500)] | None = None
@@ -180,14 +180,7 @@ _RULE_ADAPTER = TypeAdapter(FaultRule)
 
 def parse_rules(data: Any, source: str = "") -> list[FaultRule]:
     """Rules from decoded JSON (an array), or FaultRuleError naming each bad field."""
-    if not isinstance(data, list):
-        raise FaultRuleError(["body: must be an array of fault rules"], source)
-    if len(data) > MAX_RULES:
-        raise FaultRuleError([f"body: at most {MAX_RULES} rules"], source)
-    try:
-        return _RULES_ADAPTER.validate_python(data)
-    except ValidationError as error:
-        raise FaultRuleError(describe_errors(error, name_fields=True), source) from None
+    return parse_rule_list(data, _RULES_ADAPTER, FaultRuleError, MAX_RULES, source)
 
 
 def parse_rule(data: Any) -> FaultRule:
@@ -202,13 +195,7 @@ def parse_rule(data: Any) -> FaultRule:
 
 def load_fault_file(path: Path) -> list[FaultRule]:
     """The rules of an EMULATOR_FAULTS file; any problem is one line naming file and field."""
-    try:
-        data = orjson.loads(path.read_bytes())
-    except OSError as error:
-        raise FaultRuleError([f"cannot be read ({error.strerror})"], str(path)) from None
-    except orjson.JSONDecodeError as error:
-        raise FaultRuleError([f"is not valid JSON ({error})"], str(path)) from None
-    return parse_rules(data, str(path))
+    return parse_rules(read_rule_file(path, FaultRuleError), str(path))
 
 
 @dataclass(frozen=True)

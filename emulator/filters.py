@@ -85,6 +85,13 @@ APPLICATION_PARAMS: tuple[Filter, ...] = (
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
+WEBHOOK_LOG_FILTERS: tuple[Filter, ...] = (
+    Filter("result", "delivered, failed (another try follows) or gave_up"),
+    Filter("eventKind", "the event's kind, e.g. send.status"),
+    Filter("eventId", "the event's id (the SSE id, the body's id)"),
+    Filter("webhook", "the webhook's index in the list, from 0"),
+)
+
 PAGE_PARAMS: tuple[Filter, ...] = (
     Filter("limit", f"at most this many items (1 to {MAX_LIMIT}; default {DEFAULT_LIMIT})"),
     Filter("cursor", "the nextCursor of the previous page"),
@@ -94,7 +101,7 @@ PAGE_PARAMS: tuple[Filter, ...] = (
 SCOPE_PARAMS: tuple[Filter, ...] = (Filter("apiUser", "only this API user's"),)
 
 WAIT_PARAMS: tuple[Filter, ...] = (
-    Filter("count", "how many matching sends to wait for (default 1)"),
+    Filter("count", "how many matching items to wait for (default 1)"),
     Filter("timeout", "seconds to wait, at most 120 (default 10)"),
 )
 

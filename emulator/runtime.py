@@ -3,7 +3,7 @@
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Connection, Engine
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +26,11 @@ from emulator.push.users import UserDirectory
 from emulator.settings import Settings
 from emulator.storage.db import open_database
 from emulator.storage.writer import Writer
+from emulator.webhooks.rules import load_webhook_file
+from emulator.webhooks.service import WebhookService
+
+if TYPE_CHECKING:
+    from emulator.metrics import Metrics
 
 T = TypeVar("T")
 
@@ -55,7 +60,7 @@ class Runtime:
     writer: Writer
     clock: Clock = field(default_factory=Clock)
     ids: IdGenerator = field(default_factory=IdGenerator)
-    events: EventBus = field(default_factory=EventBus)
+    events: EventBus = field(init=False)  # times its events by `clock`
     audiences: AudienceIndexes = field(default_factory=AudienceIndexes)
     trace_locks: TraceLocks = field(default_factory=TraceLocks)
     tokens: TokenStore = field(init=False)
@@ -63,11 +68,14 @@ class Runtime:
     limiter: RateLimiter = field(init=False)
     dispatcher: Dispatcher = field(init=False)  # started and stopped by the app's lifespan
     faults: FaultBook = field(init=False)
+    webhooks: WebhookService = field(init=False)  # delivers while the app's lifespan runs
+    metrics: "Metrics | None" = field(init=False, default=None)  # with EMULATOR_METRICS only
     outcomes: OutcomeBook = field(init=False)  # the device outcome rules in force
     # How each component with run-time state goes back to start-up; a reset runs them all.
     reset_hooks: list[Callable[[], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.events = EventBus(self.clock.now)
         # Fixture changes (registry calls, engagement, token clean-up from the dispatcher's
         # thread, replacement) read the set in force and write a new one: one at a time.
         self._fixtures_lock = threading.Lock()
@@ -91,6 +99,11 @@ class Runtime:
         # Moving the clock may make scheduled sends due: look at once rather than at the next tick.
         self.clock.on_change(self.dispatcher.wake)
         self.faults = FaultBook(self.clock)
+        self.webhooks = WebhookService(self.settings, self.events, self.clock)
+        if self.settings.metrics:
+            from emulator.metrics import Metrics  # prometheus_client only when asked for
+
+            self.metrics = Metrics(self)
         self.reset_hooks += [
             self.clock.set_real,
             lambda: self.ids.reseed(self.settings.seed),
@@ -99,15 +112,19 @@ class Runtime:
             lambda: self.limiter.configure(self.default_bucket(), self._overrides()),
             # Back to the EMULATOR_FAULTS presets (no rules without a file).
             self.faults.reset,
+            # Back to the EMULATOR_WEBHOOKS presets, with an empty deliveries log.
+            self.webhooks.reset,
             self.outcomes.clear,
         ]
 
     @classmethod
     def start(cls, settings: Settings) -> "Runtime":
-        """Load fixtures and fault presets and open the database; any failing stops start-up."""
+        """Load fixtures, fault and webhook presets and open the database; any failing stops
+        start-up."""
         folder = FixtureFolder(settings.fixtures)
         fixtures = folder.load()
         presets = load_fault_file(settings.faults) if settings.faults else []
+        webhooks = load_webhook_file(settings.webhooks) if settings.webhooks else []
         engine = open_database(settings.db)
         runtime = cls(
             settings=settings,
@@ -118,6 +135,7 @@ class Runtime:
             ids=IdGenerator(settings.seed),
         )
         runtime.faults.preset(presets)
+        runtime.webhooks.preset(webhooks)
         # Index the fixtures now, before requests arrive, rather than in the first fan-out
         # (a large fixture set takes a while, and the dispatcher would hold the GIL meanwhile).
         runtime.audiences.of(fixtures)

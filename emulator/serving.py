@@ -1,4 +1,4 @@
-"""Serving the emulator: uvicorn that ends open streams at shutdown, sockets, and readiness."""
+"""Serving the emulator: uvicorn as configured here, ending open streams at shutdown; sockets."""
 
 import contextlib
 import errno
@@ -8,11 +8,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import IO, Any
 
 import uvicorn
 
+from emulator.connections import protocol_for
 from emulator.events import SHUTDOWN
 from emulator.runtime import Runtime
+from emulator.settings import Settings
 
 START_TIMEOUT = 30.0
 
@@ -47,6 +50,18 @@ class EmulatorServer(uvicorn.Server):
         # Here, not after run(): uvicorn re-raises a SIGTERM once shut down, ending the process.
         if self.on_stop is not None:
             self.on_stop()
+
+
+def server_config(app: Any, settings: Settings, log_level: str = "info") -> uvicorn.Config:
+    """How every emulator server runs: its own lifespan, no access log, and the guarded HTTP
+    protocol (a deadline for each request to arrive, a header cap; see connections.py)."""
+    return uvicorn.Config(
+        app,
+        log_level=log_level,
+        access_log=False,
+        lifespan="on",
+        http=protocol_for(settings),
+    )
 
 
 class PortUnavailable(OSError):
@@ -106,18 +121,25 @@ def serve_process(
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     timeout: float = START_TIMEOUT,
-    output: int | None = subprocess.DEVNULL,
+    output: int | IO[bytes] | None = subprocess.DEVNULL,
+    url: str | None = None,
+    own_session: bool = False,
 ) -> Iterator["subprocess.Popen[bytes]"]:
-    """Start a server command that listens on `port`, wait until it is ready, stop it after."""
+    """Start a server command that listens on `port`, wait until it is ready, stop it after.
+
+    `url` is where it answers (default http://127.0.0.1:<port>). With `own_session`, a
+    Ctrl-C in the terminal does not reach it: the caller stops it, when it is done with it.
+    """
     process = subprocess.Popen(  # noqa: S603 - our own server command, never input
         list(command),
         env=dict(env) if env is not None else None,
         cwd=cwd,
         stdout=output,
         stderr=subprocess.STDOUT if output == subprocess.PIPE else output,
+        start_new_session=own_session,
     )
     try:
-        wait_until_ready(f"http://127.0.0.1:{port}", process, timeout)
+        wait_until_ready(url or f"http://127.0.0.1:{port}", process, timeout)
         yield process
     finally:
         process.terminate()

@@ -9,22 +9,25 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import uvicorn
 
 from emulator import REST_PREFIX
 from emulator.app import create_app
 from emulator.client import EmulatorClient, SendDetail, SendItem, WaitTimeout
 from emulator.push.fixtures import FILES
 from emulator.runtime import Runtime
-from emulator.serving import START_TIMEOUT, EmulatorServer, bound_socket
+from emulator.serving import START_TIMEOUT, EmulatorServer, bound_socket, server_config
 from emulator.settings import BUNDLED_FIXTURES, Settings
 
 __all__ = [
+    "Emulator",
     "EmulatorClient",
+    "EmulatorUser",
     "RunningEmulator",
     "SendDetail",
     "SendItem",
     "WaitTimeout",
+    "connect_emulator",
+    "new_api_user",
     "run_emulator",
 ]
 
@@ -32,14 +35,57 @@ Fixtures = Path | Mapping[str, Any] | None
 
 
 @dataclass
-class RunningEmulator:
-    """A served emulator: point the code under test at `base_url`; inspect with `client`."""
+class Emulator:
+    """An emulator a test talks to: point the code under test at `base_url`; inspect with
+    `client`. Started by this process (a RunningEmulator) or already running elsewhere."""
 
     url: str  # http://127.0.0.1:<port>
     base_url: str  # url + "/rest", what the real service's base URL is replaced with
     client: EmulatorClient
+
+
+@dataclass
+class RunningEmulator(Emulator):
+    """An emulator served by this process, with its in-process state at hand."""
+
     runtime: Runtime  # the in-process state, for what the HTTP API does not offer
     settings: Settings
+
+
+@dataclass
+class EmulatorUser:
+    """An API user of one's own on a shared emulator: the code under test sends as it
+    (`headers`, or a login with `userkey` and `password`); `client` sees only its sends."""
+
+    userkey: str
+    password: str
+    token: str  # a static token: `Authorization: Bearer <token>`, no login needed
+    client: EmulatorClient  # every read, wait and clear scoped to this user
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@contextlib.contextmanager
+def connect_emulator(url: str, admin_token: str | None = None) -> Iterator[Emulator]:
+    """An emulator already running at `url` (a compose stack's, say); nothing is started."""
+    url = url.rstrip("/")
+    with EmulatorClient(url, admin_token=admin_token) as client:
+        yield Emulator(url, url + REST_PREFIX, client)
+
+
+@contextlib.contextmanager
+def new_api_user(emulator: Emulator, **fields: Any) -> Iterator[EmulatorUser]:
+    """A fresh API user for the block, removed with everything it sent afterwards."""
+    created = emulator.client.create_user(**fields)
+    try:
+        with emulator.client.scoped(created["userkey"]) as client:
+            yield EmulatorUser(
+                created["userkey"], created["password"], created["tokens"][0], client
+            )
+    finally:
+        emulator.client.delete_user(created["userkey"], purge=True)
 
 
 def _write_fixtures(data: Mapping[str, Any], folder: Path) -> Path:
@@ -74,9 +120,7 @@ def run_emulator(fixtures: Fixtures = None, **settings: Any) -> Iterator[Running
         # can take it in between.
         sock = bound_socket()
         port = sock.getsockname()[1]
-        server = EmulatorServer(
-            uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"), runtime
-        )
+        server = EmulatorServer(server_config(app, config, log_level="warning"), runtime)
 
         def serve() -> None:
             try:

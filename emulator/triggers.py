@@ -11,6 +11,7 @@ from typing import Annotated, Any, Generic, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from emulator.clock import Clock
+from emulator.ids import Seed
 
 # Bounds, so a typo cannot hang a test suite or fill memory.
 MAX_TIMES = 1_000_000
@@ -24,7 +25,7 @@ class Trigger(BaseModel):
 
     times: Annotated[int, Field(ge=1, le=MAX_TIMES)] | None = None
     probability: Annotated[float, Field(ge=0, le=1)] | None = None
-    seed: int | None = None
+    seed: Seed | None = None
     ttlSeconds: Annotated[float, Field(gt=0, le=MAX_TTL_SECONDS)] | None = None
 
 

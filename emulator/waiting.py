@@ -36,12 +36,12 @@ class WaitOutcome:
     shutting_down: bool = False
 
 
-def _drain(subscription: Subscription) -> tuple[bool, bool]:
-    """Take every event already queued: (did any change sends, is the server shutting down)."""
+def _drain(subscription: Subscription, kinds: frozenset[str]) -> tuple[bool, bool]:
+    """Take every event already queued: (is any of `kinds`, is the server shutting down)."""
     waking = stopping = False
     while not subscription.queue.empty():
         event = subscription.queue.get_nowait()
-        waking = waking or event.kind in WAKING_KINDS
+        waking = waking or event.kind in kinds
         stopping = stopping or event.kind == SHUTDOWN
     return waking, stopping
 
@@ -51,8 +51,10 @@ async def wait_for_count(
     count_matching: Callable[[], int],
     count: int,
     timeout: float,
+    waking_kinds: frozenset[str] = WAKING_KINDS,
 ) -> WaitOutcome:
-    """Until `count_matching()` reaches `count` or `timeout` real seconds pass.
+    """Until `count_matching()` reaches `count` or `timeout` real seconds pass; it is counted
+    again only after an event of `waking_kinds`.
 
     The subscription opens before the first count, so a change that commits in between
     still wakes us. A burst of events costs one count, not one each. Real time, not the
@@ -68,10 +70,10 @@ async def wait_for_count(
             event = await subscription.next(remaining)
             if event is None:
                 return WaitOutcome(matched, satisfied=False)
-            waking, stopping = _drain(subscription)
+            waking, stopping = _drain(subscription, waking_kinds)
             if event.kind == SHUTDOWN or stopping:
                 return WaitOutcome(matched, satisfied=False, shutting_down=True)
-            if event.kind in WAKING_KINDS or waking:
+            if event.kind in waking_kinds or waking:
                 matched = await asyncio.to_thread(count_matching)
         return WaitOutcome(matched, satisfied=True)
 

@@ -1,5 +1,6 @@
 """What routes and middleware share: JSON responses, the error envelope, the caller's address."""
 
+import logging
 from typing import Any
 
 import orjson
@@ -14,6 +15,14 @@ class JsonResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Starlette's, without what a JSON answer never has (background tasks, a file to
+        # send): every /rest answer goes through here.
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        await send({"type": "http.response.body", "body": self.body})
 
 
 def error_response(error: ApiError) -> JsonResponse:
@@ -52,14 +61,20 @@ def replay(body: bytes, receive: Receive) -> Receive:
     return replayed
 
 
-def content_length(scope: Scope) -> int | None:
+def header(scope: Scope, name: bytes) -> str | None:
+    """The first value of header `name` (lower-case bytes), as text."""
     for key, value in scope.get("headers", []):
-        if key == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
+        if key == name:
+            return bytes(value).decode("latin-1")
     return None
+
+
+def content_length(scope: Scope) -> int | None:
+    value = header(scope, b"content-length")
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 class PrefixMiddleware:
@@ -77,3 +92,26 @@ class PrefixMiddleware:
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         raise NotImplementedError
+
+
+def no_route(method: str, path: str) -> JsonResponse:
+    return JsonResponse({"code": 404, "message": f"No such route: {method} {path}"}, 404)
+
+
+def method_not_allowed(method: str, path: str, allowed: list[str]) -> JsonResponse:
+    return JsonResponse(
+        {"code": 405, "message": f"Method {method} is not allowed on {path}"},
+        405,
+        headers={"Allow": ", ".join(allowed)},
+    )
+
+
+def client_gone() -> JsonResponse:
+    # The client left mid-body: nobody reads this answer, and it is no server error to log.
+    return JsonResponse({"code": 499, "message": "The client disconnected."}, status_code=499)
+
+
+def unexpected_error(error: BaseException) -> JsonResponse:
+    # A bug, not the caller's fault: logged with its traceback, answered in the envelope.
+    logging.getLogger("emulator").exception("unexpected error", exc_info=error)
+    return JsonResponse({"code": 500, "message": "Internal emulator error."}, status_code=500)

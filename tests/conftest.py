@@ -5,13 +5,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from emulator.app import create_app
+from emulator.app import EmulatorApp, create_app
 from emulator.runtime import Runtime
 from emulator.settings import BUNDLED_FIXTURES, Settings
 from tests.support.wheel import Installed, build_and_install
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_client_host() -> Iterator[None]:
+    """Starlette's TestClient sends `Host: testserver`; every app a test builds answers it
+    (the Host check's own tests name other hosts explicitly)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EMULATOR_ALLOWED_HOSTS", "testserver")
+        yield
 
 
 @pytest.fixture
@@ -28,12 +36,12 @@ def settings(tmp_path: Path, fixtures_dir: Path) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings) -> FastAPI:
+def app(settings: Settings) -> EmulatorApp:
     return create_app(settings)
 
 
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
+def client(app: EmulatorApp) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
         yield test_client
 

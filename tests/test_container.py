@@ -5,18 +5,28 @@ can be checked without it is checked: the Dockerfile's properties, and its insta
 commands performed in a clean virtual environment, probed the way its HEALTHCHECK probes.
 """
 
+import json
 import os
 import re
 import shlex
+import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import yaml
 
+from emulator.testing import run_emulator
+from emulator.webhooks.rules import parse_webhooks
+from tests.support.demo import DEMO, inline_send
 from tests.support.server import free_port
 from tests.support.wheel import Installed
+
+SEND = inline_send()
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -142,3 +152,61 @@ def test_the_install_and_start_commands_work_in_a_clean_virtual_environment(
         if server.stderr:
             server.stderr.close()
     assert (tmp_path / "data" / "emulator.db").exists()
+
+
+def compose() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    return data
+
+
+def test_the_compose_webhooks_config_is_valid_and_reaches_the_receiver() -> None:
+    [webhook] = parse_webhooks(json.loads(compose()["configs"]["webhooks"]["content"]))
+    service = compose()["services"]["push-emulator"]
+    assert service["environment"]["EMULATOR_WEBHOOKS"] == service["configs"][0]["target"]
+    assert service["environment"]["EMULATOR_METRICS"] == "true"
+    assert webhook.url.startswith("http://receiver:9000/")
+    assert webhook.secret == compose()["services"]["receiver"]["environment"]["WEBHOOK_SECRET"]
+
+
+def listening(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            assert time.monotonic() < deadline, f"nothing listens on {port}"
+            time.sleep(0.05)  # a start-up probe: the script is still starting
+
+
+@pytest.mark.process
+def test_the_compose_receiver_checks_the_signature_of_a_real_event(tmp_path: Path) -> None:
+    """The example receiver's script, run here on a free port, against a real emulator."""
+    receiver = compose()["services"]["receiver"]
+    script = receiver["command"][-1]
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-c", script.replace("9000", str(port))],
+        env={**os.environ, **receiver["environment"]},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        [webhook] = json.loads(compose()["configs"]["webhooks"]["content"])
+        webhook["url"] = f"http://127.0.0.1:{port}/push-events"
+        presets = tmp_path / "webhooks.json"
+        presets.write_text(json.dumps([webhook]))
+        listening(port)
+        with run_emulator(webhooks=presets) as emulator:
+            sent = httpx.post(emulator.base_url + "/push/sendInstant", json=SEND, headers=DEMO)
+            assert sent.status_code == 200
+            emulator.client.webhooks.wait_for_deliveries(result="delivered", event_kind="send")
+        assert process.stdout is not None
+        first = process.stdout.readline()
+    finally:
+        process.terminate()
+        process.wait(10)
+        if process.stdout is not None:
+            process.stdout.close()
+    assert first.startswith("signed ")
+    assert " send {" in first

@@ -61,9 +61,10 @@ def test_engage_marks_the_delivery_once_and_engages_its_device(runtime: Runtime)
     send_id = store_send(runtime)
     token = runtime.fixtures.devices[0].token
     now = sql_datetime(runtime.clock.now())
-    shown = (send_id, token, ANDROID_APP, "android", None, None, None, None, "Hi", None, None)
+    # contact_key, language, device_language, device_type, browser: none
+    shown = (send_id, token, ANDROID_APP, "android", None, None, None, None, None, "Hi", None)
     plan = ("Delivered", "delivered", None, now, None, None, None, None)
-    row = (*shown, None, "{}", *plan, now)
+    row = (*shown, None, None, "{}", *plan, now)
     runtime.writer.run_sync(lambda c: insert_deliveries(c, [row]))
     opened = asyncio.run(control.engage(runtime, 1, clicked=False))
     assert opened is not None

@@ -112,7 +112,7 @@ def test_bad_rules_name_the_field_and_rule(rules: Any, problem: str) -> None:
 
 
 def test_too_many_rules_are_refused() -> None:
-    with pytest.raises(FaultRuleError, match="at most 100 rules"):
+    with pytest.raises(FaultRuleError, match="at most 100 fault rules"):
         parse_rules([{"action": {"type": "drop"}}] * 101)
 
 

@@ -45,6 +45,20 @@ def run_pytest(folder: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def sharing_example() -> str:
+    section = README.read_text().split("## Sharing one emulator", 1)[1]
+    match = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert match is not None, "the README's sharing section has no python example"
+    return match.group(1)
+
+
+def test_the_readme_sharing_example_passes_with_the_plugin(tmp_path: Path) -> None:
+    (tmp_path / "test_sharing_example.py").write_text(sharing_example())
+    result = run_pytest(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+
+
 def test_the_readme_example_is_five_lines() -> None:
     lines = [line for line in readme_example().splitlines() if line.strip()]
     assert len(lines) == 5

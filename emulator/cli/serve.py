@@ -73,18 +73,16 @@ def serve(args: argparse.Namespace) -> int:
     # Imported here: the client commands and `--help` need none of the server.
     import gc
 
-    import uvicorn
-
     from emulator.app import create_app
-    from emulator.faults import FaultRuleError
+    from emulator.bodies import RuleError
     from emulator.push.fixtures import FixtureError
-    from emulator.serving import EmulatorServer, PortUnavailable, bound_socket
+    from emulator.serving import EmulatorServer, PortUnavailable, bound_socket, server_config
     from emulator.storage.db import DatabaseError
 
     settings = settings_from(args)
     try:
         app = create_app(settings)
-    except (FixtureError, DatabaseError, FaultRuleError) as error:
+    except (FixtureError, DatabaseError, RuleError) as error:
         raise SystemExit(f"push-emulator: {error}") from None
     try:
         sock = bound_socket(settings.host, settings.port)
@@ -102,7 +100,7 @@ def serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     ready = ready_line(str(host), int(port))
-    config = uvicorn.Config(app, log_level="info", access_log=False, lifespan="on")
+    config = server_config(app, settings)
     # The fixtures (and their index) live as long as the server; left to the cyclic collector,
     # every full collection walks them and pauses all requests for ~0.3 s per 100,000
     # devices. Frozen, collections only walk what requests allocate. Only in this process:

@@ -1,30 +1,38 @@
 """The typed Python client of the /_emulator API, for test suites and the CLI."""
 
 from emulator.client.core import EmulatorClient
-from emulator.client.errors import EmulatorError, WaitTimeout
+from emulator.client.errors import EmulatorError, WaitTimeout, WebhookWaitTimeout
 from emulator.client.shapes import (
+    ApiUserItem,
     Bucket,
     ClockState,
+    ContactItem,
     DeliveryItem,
+    DeviceRecord,
     Engagement,
     Event,
     ExportedSend,
     FaultState,
     Fixtures,
+    NewApiUser,
     Notification,
     OtherSend,
+    OutcomeRuleState,
+    PushItem,
     RateLimits,
     RequestItem,
     RequestsPage,
     SendDetail,
     SendItem,
     SendsPage,
+    WebhookAttempt,
+    WebhookState,
 )
-from emulator.device_shapes import ContactItem, DeviceRecord, OutcomeRuleStatus, PushItem
 from emulator.urls import DEFAULT_URL, default_url
 
 __all__ = [
     "DEFAULT_URL",
+    "ApiUserItem",
     "Bucket",
     "ClockState",
     "ContactItem",
@@ -37,9 +45,10 @@ __all__ = [
     "ExportedSend",
     "FaultState",
     "Fixtures",
+    "NewApiUser",
     "Notification",
     "OtherSend",
-    "OutcomeRuleStatus",
+    "OutcomeRuleState",
     "PushItem",
     "RateLimits",
     "RequestItem",
@@ -48,5 +57,8 @@ __all__ = [
     "SendItem",
     "SendsPage",
     "WaitTimeout",
+    "WebhookAttempt",
+    "WebhookState",
+    "WebhookWaitTimeout",
     "default_url",
 ]

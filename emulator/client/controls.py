@@ -1,17 +1,29 @@
-"""The client's behaviour controls: `client.faults`, `client.rate_limits`, `client.clock`."""
+"""The client's controls: `client.faults`, `client.rate_limits`, `client.clock`,
+`client.webhooks`."""
 
 import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from emulator.client.errors import EmulatorError
-from emulator.client.shapes import Bucket, ClockState, FaultState, RateLimits
+from emulator.client.errors import EmulatorError, WebhookWaitTimeout
+from emulator.client.keywords import query_params
+from emulator.client.shapes import (
+    Bucket,
+    ClockState,
+    FaultState,
+    RateLimits,
+    WebhookAttempt,
+    WebhookState,
+)
+from emulator.filters import PAGE_PARAMS, WEBHOOK_LOG_FILTERS
 
 # The client's one way to call the API: method, path, keyword arguments of httpx.
 Call = Callable[..., Any]
-# Spelt once out here: inside Faults, `list` is its method.
+# Spelt once out here: inside Faults and Webhooks, `list` is a method.
 FaultStates = list[FaultState]
+WebhookStates = list[WebhookState]
+WebhookAttempts = list[WebhookAttempt]
 
 
 class Faults:
@@ -107,3 +119,47 @@ class ClockControl:
 
     def real(self) -> ClockState:
         return cast(ClockState, self._call("PUT", "/clock", json={"mode": "real"}))
+
+
+class Webhooks:
+    """Webhooks (README, "Webhooks"): `set`, `list`, `clear`, their `deliveries(...)` log,
+    and `wait_for_deliveries(...)` instead of sleeping."""
+
+    def __init__(self, call: Call) -> None:
+        self._call = call
+
+    def list(self) -> WebhookStates:
+        """The webhooks in force, each with its queue and counts (secrets masked)."""
+        return cast(WebhookStates, self._call("GET", "/webhooks"))
+
+    def set(self, webhooks: Sequence[Mapping[str, Any]]) -> WebhookStates:
+        """Replace the webhooks ([{"url": ..., "events": [...], "secret": ...}]); until reset."""
+        return cast(WebhookStates, self._call("PUT", "/webhooks", json=[dict(w) for w in webhooks]))
+
+    def clear(self) -> None:
+        self._call("DELETE", "/webhooks")
+
+    def deliveries(self, **filters: Any) -> WebhookAttempts:
+        """One page of attempts, newest first; filters `result`, `event_kind`, `event_id`,
+        `webhook`, `limit` (default 50), `cursor`."""
+        params = query_params("webhooks.deliveries", filters, WEBHOOK_LOG_FILTERS, PAGE_PARAMS)
+        return cast(
+            WebhookAttempts, self._call("GET", "/webhooks/deliveries", params=params)["items"]
+        )
+
+    def wait_for_deliveries(
+        self, count: int = 1, timeout: float = 10.0, **filters: Any
+    ) -> WebhookAttempts:
+        """Block until `count` matching attempts are in the log (e.g. `result="delivered"`);
+        raise WebhookWaitTimeout, with the newest others, after `timeout` seconds."""
+        params = query_params("webhooks.wait_for_deliveries", filters, WEBHOOK_LOG_FILTERS)
+        params |= {"count": str(count), "timeout": str(timeout)}
+        try:
+            answer = self._call(
+                "GET", "/webhooks/deliveries/wait", params=params, timeout=timeout + 30.0
+            )
+        except EmulatorError as error:
+            if error.status == 408:
+                raise WebhookWaitTimeout(error.body) from None
+            raise
+        return cast(WebhookAttempts, answer["items"])

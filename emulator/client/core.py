@@ -8,15 +8,17 @@ import httpx
 import orjson
 
 from emulator import CONTROL_PREFIX
-from emulator.client.controls import ClockControl, Faults, RateLimitControl
+from emulator.client.controls import ClockControl, Faults, RateLimitControl, Webhooks
 from emulator.client.devices import DeviceMethods
 from emulator.client.errors import EmulatorError, WaitTimeout
 from emulator.client.keywords import query_params
 from emulator.client.shapes import (
+    ApiUserItem,
     Engagement,
     Event,
     ExportedSend,
     Fixtures,
+    NewApiUser,
     RequestItem,
     RequestsPage,
     SendDetail,
@@ -35,8 +37,8 @@ from emulator.urls import default_url
 
 class EmulatorClient(DeviceMethods):
     """Reads and controls a running emulator: `sends()`, `last_send()`, `wait_for_sends()`,
-    `reset()`, and the controls `faults`, `rate_limits`, `clock`, `seed()`; the device
-    registry and outcome rules (`devices()`, `set_outcomes()`, ...: client/devices.py).
+    `reset()`, and the controls `faults`, `rate_limits`, `clock`, `webhooks`, `seed()`; the
+    device registry and outcome rules (`devices()`, `set_outcomes()`, ...: client/devices.py).
 
     Filters are keywords in snake_case (`contact_key="c-001"`) or the API's camelCase; an
     unknown one is a TypeError before any call. Lists page through every match.
@@ -48,8 +50,12 @@ class EmulatorClient(DeviceMethods):
         admin_token: str | None = None,
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
+        api_user: str | None = None,
     ) -> None:
         self.url = (url or default_url()).rstrip("/")
+        # With `api_user`, every read, wait and clear is that API user's alone (see scoped()).
+        self.api_user = api_user
+        self._settings = (admin_token, timeout, transport)
         headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
         self._http = httpx.Client(
             base_url=self.url + CONTROL_PREFIX,
@@ -60,6 +66,7 @@ class EmulatorClient(DeviceMethods):
         self.faults = Faults(self._call)
         self.rate_limits = RateLimitControl(self._call)
         self.clock = ClockControl(self._call)
+        self.webhooks = Webhooks(self._call)
 
     def __enter__(self) -> "EmulatorClient":
         return self
@@ -89,6 +96,19 @@ class EmulatorClient(DeviceMethods):
         message = body.get("message") if isinstance(body, dict) else str(body)
         raise EmulatorError(response.status_code, str(message), body)
 
+    def _scoped(self, filters: Mapping[str, Any]) -> dict[str, Any]:
+        """The filters, limited to this client's API user when it has one."""
+        if self.api_user is None:
+            return dict(filters)
+        given = filters.get("api_user", filters.get("apiUser"))
+        if given is not None and given != self.api_user:
+            raise ValueError(f"this client is scoped to API user {self.api_user!r}, not {given!r}")
+        rest = {k: v for k, v in filters.items() if k not in {"api_user", "apiUser"}}
+        return {**rest, "api_user": self.api_user}
+
+    def _scope_params(self) -> dict[str, str]:
+        return {"apiUser": self.api_user} if self.api_user is not None else {}
+
     def _every_page(self, path: str, params: dict[str, str]) -> list[Any]:
         """Items of every page (at most `limit` of them, if given), following nextCursor."""
         wanted = int(params.pop("limit")) if "limit" in params else None
@@ -107,22 +127,25 @@ class EmulatorClient(DeviceMethods):
     def sends(self, **filters: Any) -> list[SendItem]:
         """Every matching send, newest first, through as many pages as it takes
         (`limit=N`: the newest N)."""
-        params = query_params("sends", filters, SEND_FILTERS, PAGE_PARAMS)
+        params = query_params("sends", self._scoped(filters), SEND_FILTERS, PAGE_PARAMS)
         return cast(list[SendItem], self._every_page("/sends", params))
 
     def sends_page(self, **filters: Any) -> SendsPage:
         """One page only (`limit`, default 50): {"items", "nextCursor"}; pass `cursor=`."""
-        params = query_params("sends_page", filters, SEND_FILTERS, PAGE_PARAMS)
+        params = query_params("sends_page", self._scoped(filters), SEND_FILTERS, PAGE_PARAMS)
         return cast(SendsPage, self._call("GET", "/sends", params=params))
 
     def send(self, tracking_id: str) -> SendDetail:
         """The newest send with this tracking id (a unique prefix, as the inbox shows, or a
         transaction id work too), with its deliveries."""
-        return cast(SendDetail, self._call("GET", f"/sends/{tracking_id}"))
+        return cast(
+            SendDetail,
+            self._call("GET", f"/sends/{tracking_id}", params=self._scope_params()),
+        )
 
     def last_send(self, **filters: Any) -> SendDetail:
         """The newest matching send with its deliveries; AssertionError when there is none."""
-        params = query_params("last_send", filters, SEND_FILTERS)
+        params = query_params("last_send", self._scoped(filters), SEND_FILTERS)
         page = self._call("GET", "/sends", params={**params, "limit": "1"})
         if not page["items"]:
             raise AssertionError(
@@ -137,7 +160,7 @@ class EmulatorClient(DeviceMethods):
         """Block until `count` matching sends are Completed (or in the `status` given);
         raise WaitTimeout, with the near misses, after `timeout` seconds. Lists at most
         500 of the sends matched."""
-        params = query_params("wait_for_sends", filters, SEND_FILTERS)
+        params = query_params("wait_for_sends", self._scoped(filters), SEND_FILTERS)
         params |= {"count": str(count), "timeout": str(timeout)}
         response = self._http.get("/sends/wait", params=params, timeout=timeout + 30.0)
         if response.status_code == 408:
@@ -145,11 +168,12 @@ class EmulatorClient(DeviceMethods):
         return cast(list[SendItem], self._json(response)["items"])
 
     def clear_sends(self) -> int:
-        return int(self._call("DELETE", "/sends")["deleted"])
+        """Delete the sends (a scoped client: only its user's) and their deliveries."""
+        return int(self._call("DELETE", "/sends", params=self._scope_params())["deleted"])
 
     def export(self, **filters: Any) -> Generator[ExportedSend, None, None]:
         """Every matching send with its deliveries, oldest first, read as it streams."""
-        params = query_params("export", filters, SEND_FILTERS)
+        params = query_params("export", self._scoped(filters), SEND_FILTERS)
         with self._http.stream("GET", "/export", params=params) as response:
             if not response.is_success:
                 response.read()
@@ -163,23 +187,24 @@ class EmulatorClient(DeviceMethods):
     def requests(self, **filters: Any) -> list[RequestItem]:
         """Every journaled /rest request, newest first, through as many pages as it takes;
         filters `status` (429 or 4xx), `path`, `api_user`, `since`, `limit`."""
-        params = query_params("requests", filters, REQUEST_FILTERS, PAGE_PARAMS)
+        params = query_params("requests", self._scoped(filters), REQUEST_FILTERS, PAGE_PARAMS)
         return cast(list[RequestItem], self._every_page("/requests", params))
 
     def requests_page(self, **filters: Any) -> RequestsPage:
         """One page only (`limit`, default 50): {"items", "nextCursor"}; pass `cursor=`."""
-        params = query_params("requests_page", filters, REQUEST_FILTERS, PAGE_PARAMS)
+        params = query_params("requests_page", self._scoped(filters), REQUEST_FILTERS, PAGE_PARAMS)
         return cast(RequestsPage, self._call("GET", "/requests", params=params))
 
     def clear_requests(self) -> int:
-        return int(self._call("DELETE", "/requests")["deleted"])
+        """Delete the journal (a scoped client: only its user's rows)."""
+        return int(self._call("DELETE", "/requests", params=self._scope_params())["deleted"])
 
     # Events
 
     def events(self, **filters: Any) -> Generator[Event, None, None]:
         """The live event stream (`kinds="send,send.status"` narrows it), until the server
         stops or the iterator is closed."""
-        params = query_params("events", filters, EVENT_PARAMS)
+        params = query_params("events", self._scoped(filters), EVENT_PARAMS)
         # No read timeout: the server sends a keep-alive comment every 15 s.
         timeout = httpx.Timeout(self._http.timeout.connect, read=None)
         with self._http.stream("GET", "/events", params=params, timeout=timeout) as response:
@@ -201,7 +226,12 @@ class EmulatorClient(DeviceMethods):
     def reset(self, keep_tokens: bool = False) -> None:
         """Clear sends, deliveries and the journal; reset clock, seed, buckets, faults and
         tokens (`keep_tokens=True` leaves access tokens from /rest/login valid); reload the
-        fixtures."""
+        fixtures. A scoped client refuses: on a shared emulator, clear your own sends."""
+        if self.api_user is not None:
+            raise TypeError(
+                f"this client is scoped to API user {self.api_user!r}: reset() would clear "
+                "every user's data; use clear_sends() and clear_requests()"
+            )
         self._call("POST", "/reset", json={"keepTokens": keep_tokens})
 
     def seed(self, seed: int | None) -> int | None:
@@ -225,6 +255,35 @@ class EmulatorClient(DeviceMethods):
     def click(self, delivery: int | Mapping[str, Any]) -> Engagement:
         """Mark a delivery clicked (and so opened); its device is engaged."""
         return cast(Engagement, self._call("POST", f"/deliveries/{_id_of(delivery)}/click"))
+
+    def dispatch_now(self, tracking_id: str) -> dict[str, Any]:
+        """Fan a Scheduled send out now, without moving the clock (EmulatorError 409 if it is
+        not Scheduled); wait for it with wait_for_sends(tracking_id=...)."""
+        return cast(dict[str, Any], self._call("POST", f"/sends/{tracking_id}/dispatch"))
+
+    # API users: one per test on a shared emulator
+
+    def create_user(self, **fields: Any) -> NewApiUser:
+        """A new API user (userkey, password, permissions, tokens, allowedIps, rateLimit,
+        transactionalRateLimit; whatever is left out is generated). Its password and token
+        are shown here only."""
+        return cast(NewApiUser, self._call("POST", "/api-users", json=fields))
+
+    def users(self) -> list[ApiUserItem]:
+        """Every API user, the fixtures' and those created at run time; no secrets."""
+        return cast(list[ApiUserItem], self._call("GET", "/api-users")["items"])
+
+    def delete_user(self, userkey: str, purge: bool = False) -> dict[str, Any]:
+        """Remove a created API user, its tokens and buckets; `purge` also deletes its sends
+        and journal rows."""
+        params = {"purge": "true" if purge else "false"}
+        return cast(dict[str, Any], self._call("DELETE", f"/api-users/{userkey}", params=params))
+
+    def scoped(self, userkey: str) -> "EmulatorClient":
+        """A client of the same emulator whose every read, wait and clear is `userkey`'s
+        alone (close it on its own)."""
+        admin_token, timeout, transport = self._settings
+        return EmulatorClient(self.url, admin_token, timeout, transport, api_user=userkey)
 
 
 def _id_of(delivery: int | Mapping[str, Any]) -> int:

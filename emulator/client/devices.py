@@ -6,7 +6,7 @@ from typing import Any, cast
 from urllib.parse import quote
 
 from emulator.client.keywords import query_params
-from emulator.device_shapes import ContactItem, DeviceRecord, OutcomeRuleStatus, PushItem
+from emulator.client.shapes import ContactItem, DeviceRecord, OutcomeRuleState, PushItem
 from emulator.filters import APPLICATION_PARAMS, CONTACT_FILTERS, DEVICE_FILTERS, PAGE_PARAMS
 
 # PATCH /_emulator/devices/{token}'s fields, by the client's keywords.
@@ -88,15 +88,15 @@ class DeviceMethods:
 
     # Outcome rules
 
-    def set_outcomes(self, *rules: Mapping[str, Any]) -> list[OutcomeRuleStatus]:
+    def set_outcomes(self, *rules: Mapping[str, Any]) -> list[OutcomeRuleState]:
         """Replace the device outcome rules, e.g. `set_outcomes({"match": {"platform": "ios"},
         "outcome": "throttled", "trigger": {"probability": 0.3, "seed": 7}})`; none clears."""
         body = [dict(rule) for rule in rules]
-        return cast(list[OutcomeRuleStatus], self._call("PUT", "/device-outcomes", json=body))
+        return cast(list[OutcomeRuleState], self._call("PUT", "/device-outcomes", json=body))
 
-    def outcomes(self) -> list[OutcomeRuleStatus]:
+    def outcomes(self) -> list[OutcomeRuleState]:
         """The rules in force, each with how often it `fired`."""
-        return cast(list[OutcomeRuleStatus], self._call("GET", "/device-outcomes"))
+        return cast(list[OutcomeRuleState], self._call("GET", "/device-outcomes"))
 
     def clear_outcomes(self) -> None:
         self._call("DELETE", "/device-outcomes")

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from emulator.client.shapes import SendItem
+from emulator.client.shapes import SendItem, WebhookAttempt
 
 
 class EmulatorError(RuntimeError):
@@ -39,3 +39,24 @@ def describe(item: SendItem) -> str:
         f"apiUser={item['apiUser']} deliveries={item['deliveryCount']} "
         f"title={item['notification'].get('title')!r}"
     )
+
+
+class WebhookWaitTimeout(AssertionError):
+    """Not enough webhook attempts matched in time; the message shows the newest others."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        self.body = body
+        self.matched: int = body.get("matched", 0)
+        self.near_misses: list[WebhookAttempt] = body.get("nearMisses", [])
+        lines = [str(body.get("message", "timed out"))]
+        if self.near_misses:
+            lines.append("Most recent attempts that did not match:")
+            lines += [f"  {describe_attempt(item)}" for item in self.near_misses]
+        super().__init__("\n".join(lines))
+
+
+def describe_attempt(item: WebhookAttempt) -> str:
+    return (
+        f"{item['at']} webhook={item['webhook']} event={item['eventId']} {item['eventKind']} "
+        f"try {item['attempt']}: {item['result']} status={item['status']} {item['error'] or ''}"
+    ).rstrip()

@@ -124,6 +124,7 @@ def delivery_rows(
             recipient.application.platform,
             device.contactKey,
             variant.language,
+            device.language,
             device.deviceType,
             device.browser,
             *rendered,

@@ -29,7 +29,7 @@ from emulator.fanout.plan import DeviceBehaviour
 from emulator.fanout.settle import Settler, Unregister
 from emulator.push.fixtures import FixtureSet
 from emulator.storage import dispatch
-from emulator.storage.deliveries import DeliveryRow, engaged_tokens
+from emulator.storage.deliveries import DELIVERY_COLUMNS, DeliveryRow, engaged_tokens
 from emulator.storage.dispatch import Job
 from emulator.storage.rows import sql_datetime
 from emulator.storage.tables import COMPLETED, SENDING, TRANSACTIONAL
@@ -51,6 +51,8 @@ IN_FLIGHT = 1
 # a wall-clock jump cannot leave a due send waiting for long.
 MAX_SLEEP = 30.0
 MIN_SLEEP = 0.05
+# Where a delivery row holds what its device shows, for the sample a Completed event carries.
+_TITLE, _MESSAGE = DELIVERY_COLUMNS.index("title"), DELIVERY_COLUMNS.index("message")
 
 
 class Dispatcher:
@@ -91,6 +93,8 @@ class Dispatcher:
         self._busy = False
         # Sends that failed to dispatch (by transaction id), so they are not retried in a loop.
         self._given_up: set[str] = set()
+        # Told each chunk of delivery rows once it is committed (the metrics count outcomes).
+        self.on_deliveries: Callable[[list[DeliveryRow]], None] | None = None
 
     # -- control -------------------------------------------------------------------------
 
@@ -209,7 +213,8 @@ class Dispatcher:
         # Each delivery's outcome, delay and opens, decided as its row is rendered.
         planner = self._behaviour.planner(send.transaction_id, now)
         total = 0
-        in_flight: list[Future[list[dict[str, Any]] | None]] = []
+        sample: DeliveryRow | None = None
+        in_flight: list[tuple[Future[list[dict[str, Any]] | None], list[DeliveryRow]]] = []
         exhausted = False
         while not exhausted and not self._stopping:
             rows: list[DeliveryRow] = []
@@ -226,29 +231,21 @@ class Dispatcher:
                 # interval (5 ms) at every step of a request, and send latency balloons.
                 time.sleep(0)
             if rows:
+                sample = sample or rows[0]
                 total += len(rows)
                 watched = self._events.watched_devices()
-                in_flight.append(self._writer.submit(dispatch.insert_chunk(send, rows, watched)))
-            if len(in_flight) >= IN_FLIGHT and not self._committed(in_flight.pop(0)):
+                chunk = self._writer.submit(dispatch.insert_chunk(send, rows, watched))
+                in_flight.append((chunk, rows))
+            if len(in_flight) >= IN_FLIGHT and not self._committed(*in_flight.pop(0)):
                 return  # the send is gone: nothing left to complete
-        if not all([self._committed(future) for future in in_flight]):
+        if not all([self._committed(*chunk) for chunk in in_flight]):
             return
         if self._stopping:
             return  # left Sending: the next start finishes it without duplicating rows
         if planner.cleaned:
             self._unregister(planner.cleaned)
         warnings = [*content.warnings, *misses.warnings(total)]
-        self._complete(send, warnings)
-
-    def _committed(self, chunk: "Future[list[dict[str, Any]] | None]") -> bool:
-        """Wait for a chunk's commit, then tell the device feeds what they were shown; False
-        when the send was gone."""
-        shown = chunk.result()
-        if shown is None:
-            return False
-        for item in shown:
-            self._events.publish_push(item["token"], item)
-        return True
+        self._complete(send, warnings, sample)
 
     def _recipients(self, send: Job) -> tuple[Iterator[Recipient], Dialect]:
         """Who the send reaches, and how its content is personalised for them."""
@@ -271,6 +268,20 @@ class Dispatcher:
         )
         return iter_audience(self._indexes.of(fixtures), audience), INSTANT_TAGS
 
+    def _committed(
+        self, chunk: "Future[list[dict[str, Any]] | None]", rows: list[DeliveryRow]
+    ) -> bool:
+        """Wait for a chunk's commit, then tell the metrics what was written and the device
+        feeds what they were shown; False when its send was gone (nothing was written)."""
+        shown = chunk.result()
+        if shown is None:
+            return False
+        if self.on_deliveries is not None:
+            self.on_deliveries(rows)
+        for item in shown:
+            self._events.publish_push(item["token"], item)
+        return True
+
     def _set_status(self, send: Job, status: str) -> bool:
         """Move a send on if no one else did (a reset may have removed it); publish after."""
         if not self._writer.run_sync(dispatch.move_status(send, status, self._clock.now())):
@@ -279,22 +290,30 @@ class Dispatcher:
         self._publish_status(send, status)
         return True
 
-    def _complete(self, send: Job, new_warnings: list[str]) -> None:
+    def _complete(self, send: Job, new_warnings: list[str], sample: DeliveryRow | None) -> None:
         # Per-recipient warnings are aggregated per send (one line per field and cause), and
         # added to the send's own warnings once it is fanned out, so a reader finds them
         # together. Deliveries still on their way keep it Sending; the settler completes it.
         warnings = list(dict.fromkeys([*send.warnings, *new_warnings]))
         status = self._writer.run_sync(dispatch.finish(send, warnings, self._clock.now()))
         if status == COMPLETED:
-            self._publish_status(send, COMPLETED)
+            # What the first device was shown, so a browser notification can say it as text.
+            self._publish_status(
+                send,
+                COMPLETED,
+                title=sample[_TITLE] if sample else None,
+                message=sample[_MESSAGE] if sample else None,
+            )
 
-    def _publish_status(self, send: Job, status: str) -> None:
+    def _publish_status(self, send: Job, status: str, **shown: str | None) -> None:
         self._events.publish(
             SEND_STATUS,
             id=send.id,
             trackingId=send.tracking_id,
             status=status,
+            sendKind=send.kind,
             apiUser=send.api_user,
+            **shown,
         )
 
     def _give_up(self, send_id: int, error: Exception) -> None:
@@ -307,6 +326,6 @@ class Dispatcher:
             self._given_up.add(send.transaction_id)
             if send.status != SENDING and not self._set_status(send, SENDING):
                 return
-            self._complete(send, [f"the emulator could not fan this send out: {error}"])
+            self._complete(send, [f"the emulator could not fan this send out: {error}"], None)
         except Exception:
             log.exception("send %d could not be marked as failed", send_id)

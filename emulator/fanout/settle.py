@@ -55,7 +55,10 @@ class Settler:
                     id=send.id,
                     trackingId=send.tracking_id,
                     status=COMPLETED,
+                    sendKind=send.kind,
                     apiUser=send.api_user,
+                    title=send.title,
+                    message=send.message,
                 )
         return due
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from emulator.bodies import parse_json_body, validate
 from emulator.errors import BadRequest, TemplateNotFound
+from emulator.fanout.personalise import check_nesting
 from emulator.push.contract import SendInstantRequest, unknown_fields
 from emulator.push.fixtures import FixtureSet, Template
 from emulator.storage.rows import insert_send
@@ -80,7 +81,16 @@ def parse_request(body: bytes) -> SendInstantRequest:
     data = parse_json_body(body)
     if not isinstance(data, dict):
         raise BadRequest(["body: must be a JSON object"])
-    return validate(SendInstantRequest, data)
+    request = validate(SendInstantRequest, data)
+    # Templates were checked when the fixtures were loaded; inline content is checked here.
+    nesting = [
+        problem
+        for name in ("content", "multiLangContent")
+        for problem in check_nesting(data.get(name), name)
+    ]
+    if nesting:
+        raise BadRequest(nesting)
+    return request
 
 
 def collect_warnings(request: SendInstantRequest, ctx: SendContext) -> list[str]:

@@ -2,7 +2,9 @@
 
 import threading
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Annotated, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from emulator.clock import Clock
 from emulator.errors import (
@@ -52,6 +54,15 @@ def bucket_key(user: ApiUser, call: PushCall) -> str:
     if call.own_bucket is not None and user.transactionalRateLimit is not None:
         return f"{user.userkey}:{call.own_bucket}"
     return user.userkey
+
+
+class LoginRequest(BaseModel):
+    """The body of POST /rest/login [client]: lower-case `userkey`, other keys ignored."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    userkey: Annotated[str, Field(min_length=1)]
+    password: Annotated[str, Field(min_length=1)]
 
 
 @dataclass(frozen=True)

@@ -4,17 +4,25 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+from emulator.clock import CLOCK_RANGE_TEXT, in_clock_range
+
+# `\Z`, not `$`: `$` also matches before a trailing newline, which let "<guid>\n" through.
+_GUID = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z"
+)
 
 # The vendor's documented date formats, one per line, so a wrong guess is a one-line fix.
-# Groups: date, time (optional), seconds, fraction, zone.
+# Groups: date, time (optional), seconds, fraction, zone. ASCII digits only, to the end.
 _SCHEDULE_FORMATS = [
-    re.compile(r"^(\d{4}-\d{2}-\d{2})$"),  # yyyy-MM-dd
-    re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})$"),  # yyyy-MM-dd[ T]HH:mm
-    re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d{1,3})?$"),  # ...:ss[.fff]
-    re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d{1,3})?Z$"),  # ...THH:mm:ss[.fff]Z
+    re.compile(pattern, re.ASCII)
+    for pattern in (
+        r"^(\d{4}-\d{2}-\d{2})\Z",  # yyyy-MM-dd
+        r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})\Z",  # yyyy-MM-dd[ T]HH:mm
+        r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d{1,3})?\Z",  # ...:ss[.fff]
+        r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d{1,3})?Z\Z",  # ...THH:mm:ss[.fff]Z
+    )
 ]
 SCHEDULE_FORMATS_TEXT = (
     "yyyy-MM-dd, yyyy-MM-dd HH:mm, yyyy-MM-ddTHH:mm, yyyy-MM-dd HH:mm:ss[.fff], "
@@ -68,7 +76,11 @@ def parse_schedule_date(value: str) -> datetime:
             parsed = datetime.strptime(f"{date_part} {time_part}.{micro}", "%Y-%m-%d %H:%M:%S.%f")
         except ValueError:
             raise ValueError(f"must be a real UTC date and time, got {value!r}") from None
-        return parsed.replace(tzinfo=UTC)
+        parsed = parsed.replace(tzinfo=UTC)
+        if not in_clock_range(parsed):
+            # Year 0001 was accepted once, then broke every reader of the stored send.
+            raise ValueError(f"must be between {CLOCK_RANGE_TEXT}, got {value!r}")
+        return parsed
     raise ValueError(f"must be a UTC date in one of the formats {SCHEDULE_FORMATS_TEXT}")
 
 
@@ -83,8 +95,14 @@ def _check_not_blank(value: str) -> str:
     return value
 
 
-Guid = Annotated[str, AfterValidator(_check_guid)]
-ScheduleDate = Annotated[str, AfterValidator(_check_schedule)]
+Guid = Annotated[
+    str, AfterValidator(_check_guid), WithJsonSchema({"type": "string", "pattern": _GUID.pattern})
+]
+ScheduleDate = Annotated[
+    str,
+    AfterValidator(_check_schedule),
+    WithJsonSchema({"type": "string", "description": f"UTC, one of {SCHEDULE_FORMATS_TEXT}"}),
+]
 Language = Annotated[str, AfterValidator(_check_not_blank)]
 
 
@@ -200,7 +218,8 @@ def unknown_fields(model: BaseModel, path: str = "") -> list[str]:
     found: list[str] = []
     for key in model.model_extra or {}:
         found.append(f"{path}.{key}" if path else key)
-    for name in type(model).model_fields:
+    # Only the fields the body gave: the others hold their defaults, which hold no keys.
+    for name in model.model_fields_set:
         value = getattr(model, name)
         child = f"{path}.{name}" if path else name
         if isinstance(value, BaseModel):

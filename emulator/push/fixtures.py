@@ -18,8 +18,9 @@ from pydantic import (
     model_validator,
 )
 
-from emulator.bodies import describe_errors
+from emulator.bodies import deeper_than, describe_errors, too_deep
 from emulator.fanout.outcomes import OutcomeName
+from emulator.fanout.personalise import TRANSACTIONAL, check_nesting
 from emulator.fanout.timing import Delay, Rate
 from emulator.push.contract import Content, Guid, MultiLangContent
 
@@ -266,7 +267,18 @@ def parse_fixtures(data: dict[str, Any], source: str) -> FixtureSet:
         where = f"{source}/{name}.json"
         if not isinstance(records, list):
             raise FixtureError(f"{where}: must be a JSON array of records")
-        parsed[name] = [parse_record(model, raw, where, index) for index, raw in enumerate(records)]
+        parsed[name] = []
+        for index, raw in enumerate(records):
+            parsed[name].append(parse_record(model, raw, where, index))
+            # The limits a send's body is held to at acceptance hold for fixtures too.
+            deep = too_deep(raw)
+            limits = [deeper_than(deep)] if deep is not None else []
+            if name == "templates" and isinstance(raw, dict):
+                # Judged as a transactional send would, whose dialect knows every namespace.
+                content = {k: v for k, v in raw.items() if k != "id"}
+                limits += check_nesting(content, "", TRANSACTIONAL)
+            if limits:
+                raise FixtureError(f"{where}: {record_label(index, raw)}: {limits[0]}")
     fixtures = FixtureSet(**parsed)
     _check_references(fixtures, source)
     return fixtures

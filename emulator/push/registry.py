@@ -180,8 +180,10 @@ def add_devices(fixtures: FixtureSet, data: Any) -> tuple[FixtureSet, list[Devic
         key = device_key(device)
         if key in taken:
             raise Conflict(
-                f"body: {record_label(index, records[index])}: token {device.token!r} is "
-                f"already registered in application {device.applicationId}"
+                [
+                    f"body: {record_label(index, records[index])}: token {device.token!r} is "
+                    f"already registered in application {device.applicationId}"
+                ]
             )
         taken.add(key)
     return _replace(fixtures, devices=[*fixtures.devices, *added]), added
@@ -312,8 +314,10 @@ def add_contacts(
     for i, contact in enumerate(added):
         if contact.contactKey in taken:
             raise Conflict(
-                f"body: {record_label(i, records[i])}: contactKey {contact.contactKey!r} is "
-                f"already in table {table.id}"
+                [
+                    f"body: {record_label(i, records[i])}: contactKey {contact.contactKey!r} is "
+                    f"already in table {table.id}"
+                ]
             )
         taken.add(contact.contactKey)
     changed = table.model_copy(update={"contacts": [*table.contacts, *added]})

@@ -40,9 +40,9 @@ def parse_report_query(params: Mapping[str, str]) -> ReportQuery:
 
 def _timestamp(value: datetime) -> str:
     # The real format is unknown [guess]: ISO 8601 in UTC with milliseconds and a Z.
-    return (
-        value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-    )
+    # Stored times are naive UTC; the year is spelt out, as "%Y" writes year 1 as "1".
+    utc = value.astimezone(UTC) if value.tzinfo is not None else value
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
 
 
 def _items(groups: dict[str, list[int]]) -> list[dict[str, Any]]:

@@ -88,12 +88,12 @@ class UserDirectory:
         fixtures = self._fixtures()
         with self._lock:
             if user.userkey in self._created or fixtures.user(user.userkey) is not None:
-                raise Conflict(f"userkey: {user.userkey!r} already exists")
+                raise Conflict([f"userkey: {user.userkey!r} already exists"])
             for token in user.tokens:
                 if token in self._by_token or fixtures.user_for_static_token(token) is not None:
-                    raise Conflict("tokens: a token of this user is already another user's")
+                    raise Conflict(["tokens: a token of this user is already another user's"])
             if len(self._created) >= MAX_CREATED:
-                raise Conflict(f"at most {MAX_CREATED} run-time users; delete some first")
+                raise Conflict([f"at most {MAX_CREATED} run-time users; delete some first"])
             self._created[user.userkey] = user
             self._by_token.update({token: user for token in user.tokens})
 
@@ -101,7 +101,7 @@ class UserDirectory:
         """Forget a run-time user and its static tokens: 409 for a fixture user, 404 for none."""
         if self.is_fixture_user(userkey):
             raise Conflict(
-                f"{userkey!r} comes from the fixtures; change them with PUT /_emulator/fixtures"
+                [f"{userkey!r} comes from the fixtures; change them with PUT /_emulator/fixtures"]
             )
         with self._lock:
             user = self._created.pop(userkey, None)

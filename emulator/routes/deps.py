@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Request
 
 from emulator.errors import Forbidden, NotAuthenticated, TooManyRequests
+from emulator.openapi import error
 from emulator.push.auth import (
     INSTANT_CALL,
     PushCall,
@@ -78,3 +79,14 @@ async def require_admin(request: Request, runtime: RuntimeDep) -> None:
     given = bearer_token(request.headers.get("authorization")) or ""
     if not secrets.compare_digest(given.encode(), expected.get_secret_value().encode()):
         raise NotAuthenticated("The emulator's admin token is required for /_emulator routes.")
+
+
+# What require_admin answers, documented on every /_emulator route it guards.
+ADMIN_RESPONSES = {
+    **error(
+        401,
+        "The emulator's admin token is required for /_emulator routes.",
+        "EMULATOR_ADMIN_TOKEN is set and this request did not carry it",
+    ),
+    **error(403, "Cross-site POST to /_emulator/reset refused.", "a write from another site"),
+}

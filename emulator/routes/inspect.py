@@ -4,11 +4,13 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
+from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from sqlalchemy import Connection
 from starlette.responses import StreamingResponse
 
 from emulator.bodies import validate
+from emulator.client.shapes import ExportedSend, RequestsPage, SendDetail, SendItem, SendsPage
 from emulator.errors import BadRequest, NotFound
 from emulator.filters import (
     PAGE_PARAMS,
@@ -20,7 +22,16 @@ from emulator.filters import (
     openapi_parameters,
     unknown_params,
 )
+from emulator.openapi import NDJSON, Responses, Shape, answer, error, ndjson_answer
 from emulator.routes.deps import RuntimeDep
+from emulator.routes.schemas import (
+    EXPORTED_EXAMPLE,
+    REQUEST_PAGE_EXAMPLE,
+    SEND_DETAIL_EXAMPLE,
+    SEND_EXAMPLE,
+    SEND_PAGE_EXAMPLE,
+    Deleted,
+)
 from emulator.runtime import Runtime
 from emulator.storage.journal import RequestFilters, list_requests
 from emulator.storage.paging import Page, parse_cursor, parse_limit
@@ -30,6 +41,10 @@ from emulator.waiting import DEFAULT_TIMEOUT, wait_for_sends
 from emulator.web import JsonResponse
 
 router = APIRouter(tags=["inspect"])
+
+
+class NdjsonResponse(StreamingResponse):
+    media_type = NDJSON
 
 
 class _Query(BaseModel):
@@ -90,21 +105,68 @@ async def _page_of(
     return JsonResponse(page.to_json())
 
 
+SendKey = Annotated[str, PathParam(description="a tracking id, or a send's transaction id")]
+
+
+class WaitMatched(Shape):
+    matched: int
+    items: list[SendItem]  # the matching sends, newest first (at most `count`, up to 500)
+
+
+class WaitFailed(Shape):
+    """408: too few sends matched in time (503: the server is stopping); the near misses are
+    the newest sends that did not match, to show what was sent instead."""
+
+    code: int
+    message: str
+    matched: int
+    count: int
+    status: str  # the status waited for: Completed unless the filter asked another
+    nearMisses: list[SendItem]
+
+
 _SENDS_DOC = {"parameters": openapi_parameters(SEND_FILTERS, PAGE_PARAMS)}
 _WAIT_DOC = {"parameters": openapi_parameters(SEND_FILTERS, WAIT_PARAMS)}
 _EXPORT_DOC = {"parameters": openapi_parameters(SEND_FILTERS)}
 _REQUESTS_DOC = {"parameters": openapi_parameters(REQUEST_FILTERS, PAGE_PARAMS)}
 _SCOPE_DOC = {"parameters": openapi_parameters(SCOPE_PARAMS)}
 
+_BAD_FILTER = error(
+    400, "status: must be one of Queued, Scheduled, Sending, Completed, got 'done'", "a bad filter"
+)
+_DELETED: Responses = {200: answer(Deleted, {"deleted": 3}, "how many were removed")}
+_WAIT_FAILED_EXAMPLE = {
+    "code": 408,
+    "message": "Timed out after 10s: 0 of 1 Completed send(s) matched.",
+    "matched": 0,
+    "count": 1,
+    "status": "Completed",
+    "nearMisses": [SEND_EXAMPLE],
+}
+_WAIT_ANSWERS: Responses = {
+    200: answer(WaitMatched, {"matched": 1, "items": [SEND_EXAMPLE]}, "enough sends matched"),
+    408: answer(WaitFailed, _WAIT_FAILED_EXAMPLE, "timed out; the near misses show why"),
+    503: answer(
+        WaitFailed,
+        {**_WAIT_FAILED_EXAMPLE, "code": 503, "message": "The emulator is shutting down."},
+        "the server stopped while waiting",
+    ),
+    **_BAD_FILTER,
+}
 
-@router.get("/sends", openapi_extra=_SENDS_DOC)
+
+@router.get(
+    "/sends",
+    openapi_extra=_SENDS_DOC,
+    responses={200: answer(SendsPage, SEND_PAGE_EXAMPLE, "one page of sends"), **_BAD_FILTER},
+)
 async def sends(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Accepted sends, newest first; page on with `cursor=<nextCursor>`."""
     query = declared_query(request, SEND_FILTERS, PAGE_PARAMS)
     return await _page_of(runtime, query, list_sends, _send_filters(query))
 
 
-@router.delete("/sends", openapi_extra=_SCOPE_DOC)
+@router.delete("/sends", openapi_extra=_SCOPE_DOC, responses=_DELETED)
 async def delete_sends(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Clear every send and delivery, or with `apiUser` only that user's (the journal stays;
     see DELETE /_emulator/requests). No other filter: `?trackingId=` must not read as
@@ -114,7 +176,7 @@ async def delete_sends(request: Request, runtime: RuntimeDep) -> JsonResponse:
     return JsonResponse({"deleted": removed})
 
 
-@router.get("/sends/wait", openapi_extra=_WAIT_DOC)
+@router.get("/sends/wait", openapi_extra=_WAIT_DOC, responses=_WAIT_ANSWERS)
 async def wait(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Answer once `count` matching sends are Completed (or in the status asked); else 408."""
     query = declared_query(request, SEND_FILTERS, WAIT_PARAMS)
@@ -124,8 +186,15 @@ async def wait(request: Request, runtime: RuntimeDep) -> JsonResponse:
     return JsonResponse(answer.body, status_code=answer.status)
 
 
-@router.get("/sends/{key}", openapi_extra=_SCOPE_DOC)
-async def send(key: str, request: Request, runtime: RuntimeDep) -> JsonResponse:
+@router.get(
+    "/sends/{key}",
+    openapi_extra=_SCOPE_DOC,
+    responses={
+        200: answer(SendDetail, SEND_DETAIL_EXAMPLE, "the send with its deliveries"),
+        **error(404, "No send with tracking id or transaction id 'x'.", "no such send"),
+    },
+)
+async def send(key: SendKey, request: Request, runtime: RuntimeDep) -> JsonResponse:
     """The newest send with this tracking id (or this transaction id), with its deliveries;
     with `apiUser`, only a send of that API user."""
     api_user = _scope(request)
@@ -136,7 +205,14 @@ async def send(key: str, request: Request, runtime: RuntimeDep) -> JsonResponse:
     return JsonResponse(found)
 
 
-@router.get("/requests", openapi_extra=_REQUESTS_DOC)
+@router.get(
+    "/requests",
+    openapi_extra=_REQUESTS_DOC,
+    responses={
+        200: answer(RequestsPage, REQUEST_PAGE_EXAMPLE, "one page of the journal"),
+        **error(400, "status: must be an HTTP status such as 429 or 4xx: 'x'", "a bad filter"),
+    },
+)
 async def requests(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Every /rest request, refused ones included, newest first."""
     query = declared_query(request, REQUEST_FILTERS, PAGE_PARAMS)
@@ -144,7 +220,7 @@ async def requests(request: Request, runtime: RuntimeDep) -> JsonResponse:
     return await _page_of(runtime, query, list_requests, RequestFilters.from_query(given))
 
 
-@router.delete("/requests", openapi_extra=_SCOPE_DOC)
+@router.delete("/requests", openapi_extra=_SCOPE_DOC, responses=_DELETED)
 async def delete_requests(request: Request, runtime: RuntimeDep) -> JsonResponse:
     """Clear the journal, or with `apiUser` only the rows naming that user."""
     api_user = _scope(request)
@@ -152,11 +228,19 @@ async def delete_requests(request: Request, runtime: RuntimeDep) -> JsonResponse
     return JsonResponse({"deleted": removed})
 
 
-@router.get("/export", openapi_extra=_EXPORT_DOC)
-async def export(request: Request, runtime: RuntimeDep) -> StreamingResponse:
+@router.get(
+    "/export",
+    openapi_extra=_EXPORT_DOC,
+    response_class=NdjsonResponse,
+    responses={
+        200: ndjson_answer(
+            ExportedSend, [EXPORTED_EXAMPLE], "one JSON object per line: a send and its deliveries"
+        ),
+        **_BAD_FILTER,
+    },
+)
+async def export(request: Request, runtime: RuntimeDep) -> NdjsonResponse:
     """Matching sends with their deliveries as NDJSON, oldest first, streamed page by page."""
     filters = _send_filters(declared_query(request, SEND_FILTERS))
     await runtime.writer.barrier()
-    return StreamingResponse(
-        export_sends(runtime.engine, filters), media_type="application/x-ndjson"
-    )
+    return NdjsonResponse(export_sends(runtime.engine, filters))

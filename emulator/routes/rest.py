@@ -5,17 +5,19 @@ generate, and FastAPI's per-request machinery (dependency solving, endpoint wrap
 more than the send itself (see docs/PERFORMANCE.md).
 """
 
+import sqlite3
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.routing import BaseRoute, Route
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from emulator.bodies import parse_json_body, validate
-from emulator.errors import BadRequest, ServiceUnavailable
+from emulator.errors import ApiError, BadRequest, ServiceUnavailable
 from emulator.events import SEND
 from emulator.push import auth, transactional
 from emulator.push.accept import (
@@ -31,14 +33,15 @@ from emulator.routes.deps import get_runtime, push_caller
 from emulator.runtime import Runtime
 from emulator.storage.sends import trace_answer
 from emulator.storage.writer import WriterClosed
-from emulator.web import JsonResponse, client_ip
-
-
-class LoginRequest(BaseModel):
-    model_config = ConfigDict(strict=True, extra="ignore")
-
-    userkey: Annotated[str, Field(min_length=1)]
-    password: Annotated[str, Field(min_length=1)]
+from emulator.web import (
+    JsonResponse,
+    client_gone,
+    client_ip,
+    error_response,
+    method_not_allowed,
+    no_route,
+    unexpected_error,
+)
 
 
 async def login(request: Request) -> JsonResponse:
@@ -46,7 +49,7 @@ async def login(request: Request) -> JsonResponse:
     data = parse_json_body(await request.body())
     if not isinstance(data, dict):
         raise BadRequest(["body: must be a JSON object with userkey and password"])
-    credentials = validate(LoginRequest, data)
+    credentials = validate(auth.LoginRequest, data)
     request.state.api_user = credentials.userkey
     issued = auth.login(
         runtime.users,
@@ -76,7 +79,8 @@ async def _store(request: Request, runtime: Runtime, accepted: AcceptedSend) -> 
     try:
         # The 200 leaves only after this commit: a send the client saw accepted is on disk.
         send_id = await record_send(runtime.writer, accepted)
-    except (WriterClosed, SQLAlchemyError, OSError) as error:
+    except (WriterClosed, SQLAlchemyError, sqlite3.Error, OSError) as error:
+        # A full disk or a broken file: a 503 that says nothing was recorded, never a 500.
         raise ServiceUnavailable() from error
     row = accepted.row
     runtime.events.publish(
@@ -150,7 +154,50 @@ async def send_report(request: Request) -> JsonResponse:
     )
 
 
-def routes(prefix: str) -> list[BaseRoute]:
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class RestRouter:
+    """The /rest routes as one ASGI app, answered without FastAPI's stack around them.
+
+    A table lookup instead of matching every route of the app, and the envelope for every
+    refusal here instead of in exception middleware: the send is the hot path, and each
+    layer it no longer crosses is time the event loop spends on the next request
+    (docs/PERFORMANCE.md). The /_emulator routes stay FastAPI's.
+    """
+
+    def __init__(self, table: list[Route]) -> None:
+        self._endpoints: dict[tuple[str, str], Endpoint] = {}
+        self._methods: dict[str, list[str]] = {}
+        for route in table:
+            for method in route.methods or ():
+                self._endpoints[(method, route.path)] = route.endpoint
+                self._methods.setdefault(route.path, []).append(method)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method, path = scope["method"], scope["path"]
+        endpoint = self._endpoints.get((method, path))
+        response: Response
+        if endpoint is None:
+            allowed = self._methods.get(path)
+            response = (
+                method_not_allowed(method, path, sorted(allowed))
+                if allowed
+                else no_route(method, path)
+            )
+        else:
+            try:
+                response = await endpoint(Request(scope, receive, send))
+            except ApiError as error:
+                response = error_response(error)
+            except ClientDisconnect:
+                response = client_gone()
+            except Exception as error:
+                response = unexpected_error(error)
+        await response(scope, receive, send)
+
+
+def routes(prefix: str) -> list[Route]:
     """The emulated API's routes under `prefix` (app.py passes REST_PREFIX)."""
     return [
         Route(f"{prefix}/login", login, methods=["POST"]),

@@ -31,7 +31,11 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "DROP INDEX IF EXISTS ix_send_api_user",  # ix_send_trace leads with api_user
         "CREATE INDEX ix_journal_api_user ON journal (api_user)",
     ),
-    (  # 2 -> 3: delivery outcomes, delivery delays, planned opens
+    (  # 2 -> 3: the web inbox's unread markers; the device's own language on each delivery
+        "ALTER TABLE send ADD COLUMN read_at DATETIME",
+        "ALTER TABLE delivery ADD COLUMN device_language VARCHAR",
+    ),
+    (  # 3 -> 4: delivery outcomes, delivery delays, planned opens
         "ALTER TABLE delivery ADD COLUMN outcome VARCHAR",
         "ALTER TABLE delivery ADD COLUMN final_at DATETIME",
         "ALTER TABLE delivery ADD COLUMN open_due_at DATETIME",
@@ -147,5 +151,11 @@ def _migrate(engine: Engine, path: Path, found: str) -> None:
 
 
 def probe_writable(connection: Connection) -> None:
-    """A write that changes nothing: fails when the file, folder or disk cannot take one."""
-    connection.execute(text("UPDATE meta SET value = value WHERE key = 'schema_version'"))
+    """A write that leaves nothing behind but needs room, as a send does: fails when the
+    file, folder or disk cannot take one. (A no-op UPDATE passed on a full disk.)"""
+    connection.execute(
+        text(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('write-probe', hex(randomblob(8192)))"
+        )
+    )
+    connection.execute(text("DELETE FROM meta WHERE key = 'write-probe'"))

@@ -30,6 +30,7 @@ DELIVERY_COLUMNS = (
     "platform",
     "contact_key",
     "language",
+    "device_language",
     "device_type",
     "browser",
     "title",

@@ -14,6 +14,7 @@ from emulator.storage.deliveries import (
     pending_deliveries,
     shown_items,
 )
+from emulator.storage.sends import key_condition, send_item
 from emulator.storage.tables import (
     COMPLETED,
     DELIVERED,
@@ -169,3 +170,20 @@ def finish(job: Job, warnings: list[str], now: datetime) -> Callable[[Connection
         return None if result is None else str(result.status)
 
     return write
+
+
+def dispatch_now(connection: Connection, key: str, now: datetime) -> dict[str, Any] | None:
+    """Move a Scheduled send's schedule to `now`, so the dispatcher fans it out at once.
+
+    None when no send has this key; the send's item unchanged when it is not Scheduled
+    (the caller says why)."""
+    row = connection.execute(select(sends).where(key_condition(key))).mappings().first()
+    if row is None:
+        return None
+    if row["status"] == SCHEDULED:
+        connection.execute(
+            update(sends)
+            .where((sends.c.id == row["id"]) & (sends.c.status == SCHEDULED))
+            .values(schedule_at=now, updated_at=now)
+        )
+    return send_item(row)

@@ -28,7 +28,7 @@ class RequestFilters:
         if status is not None:
             if len(status) == 3 and status[0] in "12345" and status[1:].lower() == "xx":
                 family = int(status[0])
-            elif status.isdigit() and 100 <= int(status) <= 599:
+            elif status.isascii() and status.isdigit() and 100 <= int(status) <= 599:
                 exact = int(status)
             else:
                 raise BadRequest([f"status: must be an HTTP status such as 429 or 4xx: {status!r}"])

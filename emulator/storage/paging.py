@@ -41,15 +41,19 @@ def parse_cursor(value: str | None) -> int | None:
     """Cursors are opaque to callers; inside they are the id of the last item on a page."""
     if value is None or value == "":
         return None
-    # SQLite ids are 64-bit: longer digit strings cannot be one of ours.
-    if not value.isdigit() or len(value) > 18:
+    # SQLite ids are 64-bit: longer digit strings cannot be one of ours. ASCII digits only:
+    # str.isdigit() also says yes to "²", which int() refuses.
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
         raise BadRequest([f"cursor: not a cursor this server gave out: {value!r}"])
     return int(value)
 
 
-def iso(value: datetime | None) -> str | None:
+def iso(value: object) -> str | None:
+    """A stored time as ISO 8601 UTC; whatever else is stored is shown as text, never a 500."""
     if value is None:
         return None
+    if not isinstance(value, datetime):
+        return str(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.isoformat().replace("+00:00", "Z")

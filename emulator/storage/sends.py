@@ -250,6 +250,7 @@ def send_item(row: RowMapping) -> dict[str, Any]:
         "language": row["language"],
         "inboxParams": row["inbox_params"],
         "fallbackChannel": row["fallback_channel"],
+        "readAt": iso(row["read_at"]),
     }
 
 
@@ -263,6 +264,7 @@ def delivery_item(row: RowMapping) -> dict[str, Any]:
         "platform": row["platform"],
         "contactKey": row["contact_key"],
         "language": row["language"],
+        "deviceLanguage": row["device_language"],
         "deviceType": row["device_type"],
         "browser": row["browser"],
         "title": row["title"],
@@ -288,9 +290,29 @@ def list_sends(
     return page_of(rows, limit, send_item)
 
 
-def count_sends(connection: Connection, filters: SendFilters) -> int:
-    query = select(func.count()).select_from(sends).where(and_(True, *send_conditions(filters)))
+def count_sends(connection: Connection, filters: SendFilters, above: int | None = None) -> int:
+    """Matching sends; with `above`, only those stored after the send with that id."""
+    conditions = send_conditions(filters)
+    if above is not None:
+        conditions.append(sends.c.id > above)
+    query = select(func.count()).select_from(sends).where(and_(True, *conditions))
     return int(connection.execute(query).scalar_one())
+
+
+def key_condition(key: str) -> ColumnElement[bool]:
+    """The newest send with this tracking id, or else with this transaction id (as
+    send_detail finds it)."""
+    key = key.lower()
+    by_tracking = select(func.max(sends.c.id)).where(sends.c.tracking_id == key)
+    by_transaction = select(func.max(sends.c.id)).where(sends.c.transaction_id == key)
+    condition: ColumnElement[bool] = sends.c.id == func.coalesce(
+        by_tracking.scalar_subquery(), by_transaction.scalar_subquery()
+    )
+    return condition
+
+
+def send_exists(connection: Connection, key: str) -> bool:
+    return connection.execute(select(sends.c.id).where(key_condition(key))).first() is not None
 
 
 def recent_non_matching(

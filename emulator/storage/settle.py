@@ -131,20 +131,44 @@ def open_due(now: datetime, limit: int) -> Callable[[Connection], list[Any]]:
 
 def complete_settled(now: datetime) -> Callable[[Connection], list[Any]]:
     """A write completing every fanned-out send none of whose deliveries waits any more;
-    (id, tracking_id, api_user) of each."""
+    (id, tracking_id, kind, api_user, title, message) of each, the last two what its first
+    device was shown (as the send.status event of a send completed at fan-out says)."""
 
     def write(connection: Connection) -> list[Any]:
-        return list(
-            connection.execute(
-                update(sends)
-                .where(
-                    (sends.c.status == SENDING)
-                    & sends.c.fanned_out_at.is_not(None)
-                    & ~pending_deliveries(sends.c.id)
-                )
-                .values(status=COMPLETED, updated_at=now, completed_at=now)
-                .returning(sends.c.id, sends.c.tracking_id, sends.c.api_user)
-            ).all()
+        completed = connection.execute(
+            update(sends)
+            .where(
+                (sends.c.status == SENDING)
+                & sends.c.fanned_out_at.is_not(None)
+                & ~pending_deliveries(sends.c.id)
+            )
+            .values(status=COMPLETED, updated_at=now, completed_at=now)
+            .returning(sends.c.id)
+        ).scalars()
+        ids = [int(i) for i in completed]
+        if not ids:
+            return []
+        first = (
+            select(func.min(deliveries.c.id))
+            .where(deliveries.c.send_id == sends.c.id)
+            .correlate(sends)
+            .scalar_subquery()
         )
+        shown = deliveries.alias("shown")
+        query = (
+            select(
+                sends.c.id,
+                sends.c.tracking_id,
+                sends.c.kind,
+                sends.c.api_user,
+                shown.c.title,
+                shown.c.message,
+            )
+            .select_from(sends)
+            .outerjoin(shown, shown.c.id == first)
+            .where(sends.c.id.in_(ids))
+            .order_by(sends.c.id)
+        )
+        return list(connection.execute(query).all())
 
     return write

@@ -4,11 +4,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy.engine.interfaces import Dialect
 from sqlmodel import Field, SQLModel
+from sqlmodel.sql.sqltypes import UTCDateTime
 
 # Bump when a table changes shape, with a step in storage/db.py's MIGRATIONS that takes a
 # database of the version before to this one; a newer or unknown version stops start-up.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # The two kinds of push a send can be.
 INSTANT, TRANSACTIONAL = "instant", "transactional"
@@ -19,6 +21,27 @@ QUEUED, SCHEDULED, SENDING, COMPLETED = "Queued", "Scheduled", "Sending", "Compl
 SENT, DELIVERED, FAILED = "Sent", "Delivered", "Failed"
 # A transactional push to a token the account does not know: accepted, reaches nobody.
 UNKNOWN_TOKEN = "UnknownToken"  # noqa: S105 - a delivery's reason, not a secret
+
+
+class StoredTime(UTCDateTime):
+    """SQLModel's UTC datetime column, except that a stored value it cannot parse (a year
+    written as "1" by an older version, a hand-edited row) reads as None instead of making
+    every page that shows the row a 500."""
+
+    cache_ok = True
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        parse = super().result_processor(dialect, coltype)
+        if parse is None:
+            return None
+
+        def read(value: Any) -> Any:
+            try:
+                return parse(value)
+            except (ValueError, TypeError, OverflowError):
+                return None
+
+        return read
 
 
 class Meta(SQLModel, table=True):
@@ -41,8 +64,8 @@ class Send(SQLModel, table=True):
     # Not unique: a seeded run repeats its ids, and may run again over a kept database.
     transaction_id: str = Field(index=True)
     status: str
-    received_at: datetime = Field(index=True)
-    updated_at: datetime
+    received_at: datetime = Field(index=True, sa_type=StoredTime)
+    updated_at: datetime = Field(sa_type=StoredTime)
     # Indexed by ix_send_trace (api_user, trace_id), which also serves lookups by user alone.
     api_user: str
     client_ip: str
@@ -52,7 +75,7 @@ class Send(SQLModel, table=True):
     segment_id: str | None = None
     table_id: str | None = None
     template_ids: list[str] = Field(sa_column=Column(JSON, nullable=False))
-    schedule_at: datetime | None = None
+    schedule_at: datetime | None = Field(default=None, sa_type=StoredTime)
     use_only_engaged: bool = False
     # The content as resolved at send time (templates copied in), so fixture edits later
     # never rewrite what was sent: {"content": {...}} or {"multiLangContent": {...}}.
@@ -60,9 +83,9 @@ class Send(SQLModel, table=True):
     warnings: list[str] = Field(sa_column=Column(JSON, nullable=False))
     response_body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     delivery_count: int = 0
-    completed_at: datetime | None = None
+    completed_at: datetime | None = Field(default=None, sa_type=StoredTime)
     # Every delivery written; the send is Completed once none of them is still Sent.
-    fanned_out_at: datetime | None = None
+    fanned_out_at: datetime | None = Field(default=None, sa_type=StoredTime)
     # SendTransactionalPush only (null or empty for instant sends):
     contact_key: str | None = Field(default=None, index=True)  # the request's contactKey
     trace_id: str | None = None  # idempotency key, per API user
@@ -74,6 +97,8 @@ class Send(SQLModel, table=True):
     language: str | None = None
     inbox_params: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     fallback_channel: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # When someone opened the send in the web inbox (or marked it read): its unread marker.
+    read_at: datetime | None = None
 
 
 class Delivery(SQLModel, table=True):
@@ -94,7 +119,8 @@ class Delivery(SQLModel, table=True):
     application_id: str
     platform: str
     contact_key: str | None = Field(default=None, index=True)
-    language: str | None = None
+    language: str | None = None  # the content's entry the device got (none for single content)
+    device_language: str | None = None  # the language the device has, whatever it got
     device_type: str | None = None
     browser: str | None = None
     title: str | None = None
@@ -107,13 +133,14 @@ class Delivery(SQLModel, table=True):
     # for a failure; hidden from readers while the delivery is Sent.
     outcome: str | None = None
     reason: str | None = None
-    created_at: datetime
-    final_at: datetime | None = None  # when it became (or, while Sent, becomes) final
-    opened_at: datetime | None = None
-    clicked_at: datetime | None = None
+    created_at: datetime = Field(sa_type=StoredTime)
+    # When it became (or, while Sent, becomes) final.
+    final_at: datetime | None = Field(default=None, sa_type=StoredTime)
+    opened_at: datetime | None = Field(default=None, sa_type=StoredTime)
+    clicked_at: datetime | None = Field(default=None, sa_type=StoredTime)
     # An open (and a click, at the same moment) the engagement rates planned for later.
-    open_due_at: datetime | None = None
-    click_due_at: datetime | None = None
+    open_due_at: datetime | None = Field(default=None, sa_type=StoredTime)
+    click_due_at: datetime | None = Field(default=None, sa_type=StoredTime)
 
 
 class JournalEntry(SQLModel, table=True):
@@ -122,7 +149,7 @@ class JournalEntry(SQLModel, table=True):
     __tablename__ = "journal"
 
     id: int | None = Field(default=None, primary_key=True)
-    received_at: datetime = Field(index=True)
+    received_at: datetime = Field(index=True, sa_type=StoredTime)
     method: str
     path: str
     query: str

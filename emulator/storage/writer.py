@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -12,9 +13,12 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine
 from sqlmodel import SQLModel
 
+from emulator.logthrottle import LogThrottle
 from emulator.storage.rows import insert_rows
 
 log = logging.getLogger("emulator.writer")
+# A full disk fails every write the same way: one traceback, then a line a second.
+_failures = LogThrottle(log)
 
 T = TypeVar("T")
 Write = Callable[[Connection], Any]
@@ -69,6 +73,8 @@ class Writer:
         self._inline_lock = threading.Lock()
         self._closed = False
         self._stopping = False
+        # Told each served batch's time to commit (seconds) and its size: the metrics.
+        self.on_commit: Callable[[float, int], None] | None = None
 
     # -- life cycle -------------------------------------------------------------------
 
@@ -146,6 +152,11 @@ class Writer:
         """Wait until everything queued before this call is committed (read-your-writes)."""
         await self.run(lambda _connection: None)
 
+    @property
+    def queue_depth(self) -> int:
+        """Writes queued and not yet taken into a batch."""
+        return len(self._pending)
+
     def _serving_here(self) -> bool:
         return self._task is not None and threading.get_ident() == self._loop_thread
 
@@ -168,8 +179,29 @@ class Writer:
 
     def _inline(self, write: Callable[[Connection], T]) -> T:
         self._check_open()
-        with self._inline_lock, self._connection.begin():
-            return write(self._connection)
+        with self._inline_lock:
+            try:
+                with self._connection.begin():
+                    return write(self._connection)
+            except Exception:
+                self._reset_connection()
+                raise
+
+    def _reset_connection(self) -> None:
+        """A fresh connection after a failure, so no half-finished transaction outlives it.
+
+        A commit that failed (a full disk) used to leave SQLAlchemy's transaction half
+        closed: every later write then failed with "already initialized a Transaction" until
+        a restart. Dropping the connection drops whatever state it was left in; the next
+        write starts clean, and succeeds as soon as the disk has room again.
+        """
+        old = self._connection
+        for step in (old.invalidate, old.close):
+            try:
+                step()
+            except Exception as error:  # already broken: it is being thrown away
+                log.debug("discarding the writer's connection: %s", error)
+        self._connection = self._engine.connect()
 
     # -- committing -------------------------------------------------------------------
 
@@ -185,7 +217,8 @@ class Writer:
                     await self._commit_batch(batch)
                 except Exception as error:
                     # This task must outlive any one batch, or every later write would hang.
-                    log.exception("a batch could not be written")
+                    _failures.exception("a batch could not be written", error)
+                    self._reset_connection()
                     _finish([(c, False, error) for c in batch if isinstance(c, _Call)], [])
             if self._stopping:
                 return
@@ -195,13 +228,17 @@ class Writer:
         calls = [i for i in batch if isinstance(i, _Call) and _still_wanted(i)]
         rows = [i for i in batch if isinstance(i, _Row)]
         if self._connection.in_transaction():
-            self._connection.rollback()  # left open by a failed write; start clean
+            self._reset_connection()  # left open by a failed write; start clean
+        started = time.perf_counter()
         transaction = self._connection.begin()
         try:
             _insert_grouped(self._connection, rows)
             results = [call.write(self._connection) for call in calls]
         except Exception:
-            transaction.rollback()
+            try:
+                transaction.rollback()
+            except Exception:
+                self._reset_connection()
             # One bad write must not fail its neighbours: each gets its own transaction.
             with self._inline_lock:
                 self._commit_each(calls, rows)
@@ -211,11 +248,12 @@ class Writer:
             # meanwhile, since the next batch starts only after this await.
             await self._loop.run_in_executor(self._committer, transaction.commit)
         except Exception as error:
-            log.error("a commit failed; %d writes were not stored: %s", len(batch), error)
-            if transaction.is_active:
-                transaction.rollback()
+            _failures.exception(f"a commit failed; {len(batch)} writes were not stored", error)
+            self._reset_connection()
             _finish([(call, False, error) for call in calls], [])
             return
+        if self.on_commit is not None:
+            self.on_commit(time.perf_counter() - started, len(batch))
         _finish([(call, True, r) for call, r in zip(calls, results, strict=True)], rows)
 
     def _commit_inline(self, batch: list[_Call | _Row]) -> None:
@@ -231,14 +269,16 @@ class Writer:
                 with self._connection.begin():
                     _insert_grouped(self._connection, [row])
                 stored.append(row)
-            except Exception:
-                log.exception("a %s row could not be stored", row.model.__name__)
+            except Exception as error:
+                _failures.exception(f"a {row.model.__name__} row could not be stored", error)
+                self._reset_connection()
         for call in calls:
             try:
                 with self._connection.begin():
                     outcomes.append((call, True, call.write(self._connection)))
             except Exception as error:
                 outcomes.append((call, False, error))
+                self._reset_connection()
         _finish(outcomes, stored)
 
 

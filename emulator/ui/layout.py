@@ -38,7 +38,15 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
-NAV = (("inbox", "Inbox", f"{UI}/"), ("requests", "Requests", f"{UI}/requests"))
+NAV = (
+    ("inbox", "Inbox", f"{UI}/"),
+    ("requests", "Requests", f"{UI}/requests"),
+    ("webhooks", "Webhooks", f"{UI}/webhooks"),
+)
+# The per-platform clamps, generated from ui/platforms.py (routes/ui.py serves it).
+PLATFORM_CSS = f"{UI}/platforms.css"
+
+KEYS_HELP = "Keys: j / k move, Enter opens, / searches, Esc goes back"
 
 
 def page(
@@ -71,23 +79,33 @@ def page(
 <title>{title} · push-emulator</title>
 <link rel="icon" href="{static}/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="{static}/ui.css">
-<script src="{static}/ui.js" defer></script>
+<link rel="stylesheet" href="{platform_css}">
+<script src="{static}/theme.js"></script>
+<script type="module" src="{static}/ui/main.js"></script>
 </head>
-<body data-page="{current}" data-fragment="{fragment}" data-events="{events}" data-auth="{auth}">
+<body data-page="{current}" data-fragment="{fragment}" data-events="{events}" data-auth="{auth}"
+ data-title="{title}">
 <header class="top">
 <a class="brand" href="{ui}/">push-emulator</a>
 <nav>{nav}</nav>
 <span id="live" class="live" data-state="offline" title="live updates">offline</span>
+<button type="button" class="top-button" id="notify" data-action="notify"
+ title="Show a browser notification for each new send">Notify me</button>
+<button type="button" class="top-button" id="theme" data-action="theme"
+ title="Colour scheme: follows the system until chosen">Theme: auto</button>
 <span class="version">v{version}</span>
 </header>
 <main id="main">
 <div id="content" aria-live="polite">{body}</div>
 </main>
+<footer class="keys">{keys}</footer>
 </body>
 </html>
 """,
         title=title,
         static=STATIC,
+        platform_css=PLATFORM_CSS,
+        keys=KEYS_HELP,
         ui=UI,
         current=current,
         fragment=fragment,
@@ -105,6 +123,16 @@ def with_query(path: str, **params: str | None) -> str:
     return f"{path}?{urlencode(kept)}" if kept else path
 
 
+def short_id(value: object, keep: int = 8) -> Html:
+    """An id cut to `keep` characters on screen by CSS: the whole value stays in the text, so
+    selecting and copying it copies all of it, and hovering shows it."""
+    return render(
+        '<span class="id id-{keep}" title="{full}">{full}</span>',
+        keep="24" if keep > 8 else "8",
+        full="" if value is None else str(value),
+    )
+
+
 def when(value: str | None) -> Html:
     """An ISO time as `HH:MM:SS` with its date below and the full value on hover (UTC)."""
     if not value:
@@ -117,7 +145,7 @@ def when(value: str | None) -> Html:
         '<time datetime="{iso}" title="{iso}">{clock}<small>{date}</small></time>',
         iso=value,
         clock=moment.strftime("%H:%M:%S"),
-        date=moment.strftime("%Y-%m-%d"),
+        date=moment.date().isoformat(),
     )
 
 
@@ -144,4 +172,24 @@ def option(value: str, label: str, selected: Any) -> Html:
         value=value,
         label=label,
         selected=Html(" selected") if value == (selected or "") else Html(""),
+    )
+
+
+def filtered_list(
+    title: str, action: str, label: str, name: str, choices: Html, listing: Html
+) -> Html:
+    """A list view's body: its heading, one select filter, and the list the script re-reads."""
+    return render(
+        """<h1>{title}</h1>
+<form class="filters" id="filters" method="get" action="{action}">
+<label>{label} <select name="{name}"><option value="">All</option>{choices}</select></label>
+<noscript><button type="submit">Filter</button></noscript>
+</form>
+<div id="list">{listing}</div>""",
+        title=title,
+        action=action,
+        label=label,
+        name=name,
+        choices=choices,
+        listing=listing,
     )

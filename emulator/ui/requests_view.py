@@ -3,8 +3,19 @@
 from dataclasses import dataclass
 from typing import Any
 
+from emulator.storage.paging import Page
 from emulator.ui.html import Html, join, render
-from emulator.ui.layout import FRAGMENTS, UI, empty, http_status_class, option, when, with_query
+from emulator.ui.layout import (
+    FRAGMENTS,
+    UI,
+    empty,
+    filtered_list,
+    http_status_class,
+    option,
+    short_id,
+    when,
+    with_query,
+)
 
 REQUESTS_LIMIT = 200
 
@@ -27,9 +38,10 @@ STATUS_CHOICES = (
 @dataclass(frozen=True)
 class RequestsQuery:
     status: str = ""
+    cursor: str = ""
 
     def params(self) -> dict[str, str]:
-        return {"status": self.status}
+        return {"status": self.status, "cursor": self.cursor}
 
 
 def _headers(headers: dict[str, str]) -> str:
@@ -41,15 +53,15 @@ def request_row(entry: dict[str, Any]) -> Html:
     tracking = entry.get("trackingId")
     return render(
         """<tr class="request-row {css}" data-id="{id}" data-status="{status}">
-<td class="time">{time}</td>
-<td><span class="badge http {css}">{status}</span></td>
-<td class="method">{method}</td>
-<td class="path"><code>{path}</code></td>
-<td>{api_user}</td>
-<td class="num">{latency} ms</td>
-<td class="error">{error}{fault}</td>
-<td>{tracking}</td>
-<td><details><summary>body</summary><pre>{headers}
+<td class="time" data-label="Received">{time}</td>
+<td data-label="Status"><span class="badge http {css}">{status}</span></td>
+<td class="method" data-label="Method">{method}</td>
+<td class="path" data-label="Path"><code>{path}</code></td>
+<td data-label="API user">{api_user}</td>
+<td class="num" data-label="Latency">{latency} ms</td>
+<td class="error" data-label="Error">{error}{fault}</td>
+<td data-label="Tracking id">{tracking}</td>
+<td class="body"><details><summary>body</summary><pre>{headers}
 
 {body}{truncated}</pre></details></td>
 </tr>""",
@@ -66,44 +78,55 @@ def request_row(entry: dict[str, Any]) -> Html:
         if entry.get("fault")
         else Html(""),
         tracking=render(
-            '<a href="{href}"><code>{short}</code></a>',
-            href=f"{UI}/sends/{tracking}",
-            short=str(tracking)[:8],
+            '<a href="{href}">{short}</a>', href=f"{UI}/sends/{tracking}", short=short_id(tracking)
         )
         if tracking and int(entry["status"]) < 300 and entry["method"] == "POST"
-        else render("<code>{t}</code>", t=str(tracking or "")[:8]),
+        else short_id(tracking or ""),
         headers=_headers(entry.get("headers") or {}),
         body=entry.get("body") or "",
         truncated="\n… (truncated)" if entry.get("bodyTruncated") else "",
     )
 
 
-def requests_list(items: list[dict[str, Any]], filtered: bool) -> Html:
-    if not items:
-        return empty("No request matches this filter." if filtered else "No request to /rest yet.")
+def _pager(query: RequestsQuery, page: Page) -> Html:
+    base = f"{UI}/requests"
+    links = []
+    if query.cursor:
+        links.append(
+            render(
+                '<a href="{h}" class="pager-newest">« Newest</a>',
+                h=with_query(base, status=query.status),
+            )
+        )
+    if page.next_cursor:
+        links.append(
+            render(
+                '<a href="{h}" class="pager-older" rel="next">Older »</a>',
+                h=with_query(base, status=query.status, cursor=page.next_cursor),
+            )
+        )
+    return render('<nav class="pager">{links}</nav>', links=join(links)) if links else Html("")
+
+
+def requests_list(page: Page, query: RequestsQuery) -> Html:
+    if not page.items:
+        return empty(
+            "No request matches this filter." if query.status else "No request to /rest yet."
+        )
     return render(
         """<table class="requests">
 <thead><tr><th>Received (UTC)</th><th>Status</th><th>Method</th><th>Path</th><th>API user</th>
 <th>Latency</th><th>Error</th><th>Tracking id</th><th></th></tr></thead>
 <tbody id="request-rows">{rows}</tbody>
-</table>""",
-        rows=join(request_row(entry) for entry in items),
+</table>{pager}""",
+        rows=join(request_row(entry) for entry in page.items),
+        pager=_pager(query, page),
     )
 
 
 def requests_body(query: RequestsQuery, listing: Html) -> Html:
     choices = join(option(value, label, query.status) for value, label in STATUS_CHOICES)
-    return render(
-        """<h1>Requests</h1>
-<form class="filters" id="filters" method="get" action="{action}">
-<label>Status <select name="status"><option value="">All</option>{choices}</select></label>
-<noscript><button type="submit">Filter</button></noscript>
-</form>
-<div id="list">{listing}</div>""",
-        action=f"{UI}/requests",
-        choices=choices,
-        listing=listing,
-    )
+    return filtered_list("Requests", f"{UI}/requests", "Status", "status", choices, listing)
 
 
 def requests_fragment_url(query: RequestsQuery) -> str:

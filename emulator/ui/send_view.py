@@ -2,6 +2,7 @@
 
 import json
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 from emulator import CONTROL_PREFIX, REST_PREFIX
@@ -9,7 +10,8 @@ from emulator.push.fixtures import FixtureSet
 from emulator.ui.curl import curl_command
 from emulator.ui.html import Html, join, render
 from emulator.ui.inbox import applications, audience, kind_badge, send_title
-from emulator.ui.layout import FRAGMENTS, UI, empty, status_badge, when, with_query
+from emulator.ui.layout import FRAGMENTS, UI, empty, short_id, status_badge, when, with_query
+from emulator.ui.platforms import cuts
 from emulator.ui.preview import delivery_card
 
 # Previews rendered at once; a send to a large table is summarised rather than drawn whole.
@@ -68,7 +70,32 @@ def _copy_button(target: str, label: str) -> Html:
     )
 
 
-def send_detail_body(send: dict[str, Any], fixtures: FixtureSet, base_url: str) -> Html:
+def _cut_notes(deliveries: list[dict[str, Any]]) -> Html:
+    """Where a title or message is longer than a targeted platform shows collapsed."""
+    found = cuts(deliveries)
+    if not found:
+        return Html("")
+    return render(
+        '<section class="cut-notes"><h2>Cut short on some screens</h2><ul>{items}</ul>'
+        '<p class="note">Collapsed, as each platform shows it; the previews below are clamped '
+        "the same way (see docs/PLATFORMS.md).</p></section>",
+        items=join(render("<li>{c}</li>", c=str(cut)) for cut in found),
+    )
+
+
+def _dispatch_button(send: dict[str, Any]) -> Html:
+    if send["status"] != "Scheduled":
+        return Html("")
+    return render(
+        '<button type="button" data-action="dispatch" data-key="{key}" '
+        'title="Fan it out now, as if its time had come">Dispatch now</button>',
+        key=send["transactionId"],
+    )
+
+
+def send_detail_body(
+    send: dict[str, Any], fixtures: FixtureSet, base_url: str, now: datetime
+) -> Html:
     title, _message = send_title(send["content"])
     deliveries: list[dict[str, Any]] = send.get("deliveries") or []
     shown = deliveries[:MAX_PREVIEWS]
@@ -82,7 +109,7 @@ def send_detail_body(send: dict[str, Any], fixtures: FixtureSet, base_url: str) 
     else:
         cards = render(
             '<div class="deliveries">{cards}</div>{more}',
-            cards=join(delivery_card(d, fixtures) for d in shown),
+            cards=join(delivery_card(d, fixtures, now) for d in shown),
             more=render(
                 '<p class="note">The first {n} of {total} deliveries are shown; '
                 '<a href="{href}">all of them as JSON</a>.</p>',
@@ -136,15 +163,19 @@ def send_detail_body(send: dict[str, Any], fixtures: FixtureSet, base_url: str) 
     )
     return render(
         """<p class="back"><a href="{inbox}">← Inbox</a></p>
-<h1 class="send-title" data-id="{id}" data-status="{status}">{title} {badge} {kind}</h1>
+<h1 class="send-title" data-id="{id}" data-key="{key}" data-status="{status}">
+{title} {badge} {kind} {dispatch}</h1>
 <dl class="summary">{facts}</dl>
-{others}{warnings}
+{others}{warnings}{cut}
 <section><h2>Deliveries <span class="muted">({count})</span></h2>{current}{cards}</section>
 {request}
 <details class="curl"><summary>As curl</summary><pre id="curl">{curl}</pre></details>
 {response}""",
         inbox=f"{UI}/",
         id=send["id"],
+        key=send["transactionId"],
+        dispatch=_dispatch_button(send),
+        cut=_cut_notes(shown),
         status=send["status"],
         title=title or "(no title)",
         badge=status_badge(send["status"]),
@@ -153,8 +184,8 @@ def send_detail_body(send: dict[str, Any], fixtures: FixtureSet, base_url: str) 
         facts=Html(
             "".join(
                 [
-                    _fact("Tracking id", send["trackingId"]),
-                    _fact("Transaction id", send["transactionId"]),
+                    _fact("Tracking id", short_id(send["trackingId"], 24)),
+                    _fact("Transaction id", short_id(send["transactionId"], 24)),
                     _fact("Received", when(send["receivedAt"])),
                     _fact(
                         "Scheduled for", when(send["scheduleAt"]) if send["scheduleAt"] else None

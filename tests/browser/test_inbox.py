@@ -8,19 +8,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Dialogs
-from tests.support.demo import ANDROID_APP, DEMO, IOS_APP, WEB_APP, WELCOME_TEMPLATE
+from tests.support.browsing import open_live, post_send
+from tests.support.demo import ANDROID_APP, IOS_APP, WEB_APP, WELCOME_TEMPLATE
 
 pytestmark = pytest.mark.browser
 
 XSS = "<img src=x onerror=alert(1)>"
-
-
-def post_send(base_url: str, **body: Any) -> dict[str, Any]:
-    payload = {"applicationIds": [ANDROID_APP], **body}
-    response = httpx.post(f"{base_url}/rest/push/sendInstant", json=payload, headers=DEMO)
-    assert response.status_code == 200, response.text
-    answer: dict[str, Any] = response.json()
-    return answer
 
 
 def completed(base_url: str, answer: dict[str, Any]) -> None:
@@ -31,12 +24,6 @@ def completed(base_url: str, answer: dict[str, Any]) -> None:
         timeout=15,
     )
     assert response.status_code == 200, response.text
-
-
-def open_live(page: Page, url: str) -> None:
-    page.goto(url)
-    # Subscribed to /_emulator/events: from here on nothing is missed.
-    expect(page.locator("#live")).to_have_attribute("data-state", "live", timeout=5000)
 
 
 def test_a_send_appears_in_the_open_inbox_within_a_second(page: Page, base_url: str) -> None:
@@ -68,8 +55,16 @@ def test_the_send_view_shows_the_personalised_text_of_each_device(
     anonymous = page.locator(".delivery", has_text="fcm-anonymous-1")
     expect(anonymous.locator(".n-title")).to_have_text("Welcome back, friend!")
     web = page.locator('.delivery[data-platform="web"]', has_text="web-ada-chrome")
-    expect(web.locator(".n-app")).to_have_text("Chrome")
-    expect(web.locator(".n-when")).to_have_text("shop.example.com")
+    shown = web.locator(".os-variant:not(.hidden)")
+    expect(shown.locator(".n-app")).to_have_text("Google Chrome")
+    expect(shown.locator(".n-site")).to_have_text("shop.example.com")
+    expect(shown.locator(".n")).to_have_attribute("data-profile", "chrome-windows")
+    # Another operating system is one click away, and the choice holds for every card.
+    web.get_by_role("button", name="macOS").click()
+    expect(web.locator(".os-variant:not(.hidden) .n")).to_have_attribute(
+        "data-profile", "chrome-macos"
+    )
+    expect(web.locator(".os-variant:not(.hidden) .n-image")).to_be_hidden()  # none on macOS
     # The request as received, pretty-printed.
     expect(page.locator("#request-json")).to_contain_text(f'"templateId": "{WELCOME_TEMPLATE}"')
 

@@ -235,3 +235,16 @@ def test_events_yield_each_event_as_it_happens(emulator: RunningEmulator) -> Non
     [event] = got
     assert event.kind == "send"
     assert set(event.data) >= {"id", "trackingId", "status"}
+
+
+def test_dispatch_now_fans_a_scheduled_send_out_for_a_test_to_wait_on(
+    emulator: RunningEmulator,
+) -> None:
+    tracking = send_to(emulator, scheduleDate="2099-01-01 09:00")["data"]["trackingId"]
+    moved = emulator.client.dispatch_now(tracking)
+    assert (moved["trackingId"], moved["scheduledFor"]) == (tracking, "2099-01-01T09:00:00Z")
+    [done] = emulator.client.wait_for_sends(tracking_id=tracking, timeout=10)
+    assert done["status"] == "Completed"
+    with pytest.raises(EmulatorError) as refused:
+        emulator.client.dispatch_now(tracking)  # Completed now, no longer Scheduled
+    assert refused.value.status == 409

@@ -85,6 +85,7 @@ def test_a_send_fans_out_to_one_delivery_per_device_and_completes(client: TestCl
     assert (ada.contact_key, ada.device_type, ada.browser) == ("c-001", "Android Phone", None)
     assert (ada.title, ada.message, ada.status, ada.reason) == ("Hi", "Hello", DELIVERED, None)
     assert ada.language is None  # single content: no language was chosen
+    assert ada.device_language == "EN"  # but the device has one, and it is recorded
     assert rows["fcm-anonymous-1"].contact_key is None
 
 
@@ -275,22 +276,24 @@ def test_each_content_string_is_compiled_once_per_send_not_per_recipient(
 def test_status_events_follow_each_committed_change(client: TestClient) -> None:
     runtime = runtime_of(client)
 
-    async def scenario() -> list[tuple[str, Any]]:
+    async def scenario() -> list[tuple[str, Any, Any]]:
         async with runtime.events.subscribe() as subscription:
             tracking_id = send(client, inline_send())
-            seen: list[tuple[str, Any]] = []
+            seen: list[tuple[str, Any, Any]] = []
             while len(seen) < 3:
                 event = await subscription.next(timeout=30)
                 assert event is not None
                 if event.kind in {"send", "send.status"}:
                     assert event.data["trackingId"] == tracking_id
-                    seen.append((event.kind, event.data["status"]))
+                    sample = (event.data.get("title"), event.data.get("message"))
+                    seen.append((event.kind, event.data["status"], sample))
             return seen
 
+    # Completed carries what the first device was shown: a browser notification's text.
     assert asyncio.run(scenario()) == [
-        ("send", QUEUED),
-        ("send.status", SENDING),
-        ("send.status", COMPLETED),
+        ("send", QUEUED, (None, None)),
+        ("send.status", SENDING, (None, None)),
+        ("send.status", COMPLETED, ("Hi", "Hello")),
     ]
 
 

@@ -4,7 +4,15 @@ from typing import Any
 
 import pytest
 
-from emulator.fanout.personalise import TRANSACTIONAL, Misses, compile_content, compile_text
+from emulator.fanout.personalise import (
+    MAX_IF_DEPTH,
+    TRANSACTIONAL,
+    Misses,
+    check_nesting,
+    compile_content,
+    compile_text,
+    if_depth,
+)
 
 ADA = {"contactKey": "c-001", "first_name": "Ada", "city": "London"}
 
@@ -158,6 +166,55 @@ def test_content_renders_every_string_inside_it_and_names_paths_in_warnings() ->
     assert misses.warnings(1) == [
         "content.customParams.list[0]: 1 of 1 recipient(s) have no $Contact.zip; it rendered empty"
     ]
+
+
+def nested_ifs(levels: int, inner: str = "deep") -> str:
+    return "{% if ($Contact.first_name) { %}" * levels + inner + "{% } %}" * levels
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{%" * 20_000,  # the probe's title: 40 KB of unclosed tags
+        "{%" * 20_000 + "{%= $Contact.first_name %}",
+        "%}" + "{%" * 20_000,
+        "{%" * 10_000 + "%}" + "{%" * 10_000,
+    ],
+    ids=["unclosed", "one-closed-at-the-end", "closer-first", "closer-in-the-middle"],
+)
+def test_unclosed_tags_stay_verbatim_text(source: str) -> None:
+    # What the linear scan must give: what the old regex scan gave (the first "{%" up to the
+    # first "%}" is one unknown tag), only sooner; bench/reliability.py times it.
+    assert render(source, ADA) == source
+
+
+def test_nesting_is_measured_on_paired_if_blocks_only() -> None:
+    assert if_depth("no tags") == 0
+    assert if_depth(nested_ifs(3)) == 3
+    # An if without an end is text, so it does not deepen what it precedes.
+    assert if_depth("{% if ($Contact.a) { %}" * 40 + nested_ifs(2)) == 2
+    assert if_depth(nested_ifs(2) + nested_ifs(5) + "{% } else { %}") == 5
+    assert if_depth("{% if ($Contact.a) { %}a{% } else { %}" + nested_ifs(4) + "{% } %}") == 5
+
+
+def test_ifs_nested_to_the_limit_render_and_one_more_level_is_refused() -> None:
+    assert render(nested_ifs(MAX_IF_DEPTH), ADA) == "deep"
+    content = {"title": "ok", "actionButtons": [{"text": nested_ifs(MAX_IF_DEPTH + 1)}]}
+    assert check_nesting(content, "content") == [
+        f"content.actionButtons[0].text: {{% if %}} blocks nest deeper than {MAX_IF_DEPTH} levels"
+    ]
+    assert check_nesting({"title": nested_ifs(MAX_IF_DEPTH)}, "content") == []
+
+
+def test_a_stored_send_nested_too_deep_renders_verbatim_with_a_warning() -> None:
+    # Sends accepted before the limit existed are still fanned out, never a recursion error.
+    source = nested_ifs(500)
+    template = compile_text(source, "content.title")
+    assert template.render(ADA, Misses()) == source
+    assert template.warnings == (
+        f"content.title: {{% if %}} blocks nest deeper than {MAX_IF_DEPTH} levels; "
+        "it was kept verbatim",
+    )
 
 
 # The transactional dialect: $Current fills, $Contact is empty, expressions print source ---

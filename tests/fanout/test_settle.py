@@ -140,7 +140,10 @@ def test_each_step_is_announced(client: TestClient, monkeypatch: pytest.MonkeyPa
         "id": send["id"],
         "trackingId": send["trackingId"],
         "status": "Completed",
+        "sendKind": "instant",
         "apiUser": "demo-user",
+        "title": "Hi",  # what its first device was shown, as at a fan-out's completion
+        "message": "Hello",
     }
     assert (SEND_STATUS, status) not in heard
     runtime_of(client).clock.advance(1)

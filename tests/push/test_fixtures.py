@@ -58,6 +58,12 @@ def test_a_bad_record_names_file_record_and_field(tmp_path: Path) -> None:
     assert "devices.json: record 1 (token 'bad'): status:" in message
 
 
+DEEP_IFS = "{% if ($Contact.a) { %}" * 17 + "x" + "{% } %}" * 17
+DEEP_JSON: object = "leaf"
+for _ in range(40):
+    DEEP_JSON = [DEEP_JSON]
+
+
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
@@ -88,6 +94,32 @@ def test_a_bad_record_names_file_record_and_field(tmp_path: Path) -> None:
         (
             {"applications": [{"id": "x", "name": "A", "platform": "android"}]},
             "applications.json: record 0 (id 'x'): id: must be a GUID",
+        ),
+        (
+            {
+                "templates": [
+                    {
+                        "id": "7a1e5c3b-2d4f-4a6b-8c9d-0e1f2a3b4c5d",
+                        "name": "t",
+                        "content": {"title": DEEP_IFS},
+                    }
+                ]
+            },
+            "templates.json: record 0 (id '7a1e5c3b-2d4f-4a6b-8c9d-0e1f2a3b4c5d'): "
+            "content.title: {% if %} blocks nest deeper than 16 levels",
+        ),
+        (
+            {
+                "tables": [
+                    {
+                        "id": "0d4e8b2a-6c1f-4a3e-9b5d-7f2a4c6e8b0d",
+                        "name": "t",
+                        "contacts": [{"contactKey": "c", "note": DEEP_JSON}],
+                    }
+                ]
+            },
+            "tables.json: record 0 (id '0d4e8b2a-6c1f-4a3e-9b5d-7f2a4c6e8b0d'): "
+            "contacts[0].note" + "[0]" * 29 + ": nests deeper than 32 levels",
         ),
         ({"gadgets": []}, "unknown fixture file(s) gadgets"),
         ({"devices": {"token": "t"}}, "devices.json: must be a JSON array"),

@@ -136,6 +136,10 @@ def test_delete_or_an_empty_list_turns_faults_off(client: TestClient, off: str) 
         ([{"action": {"type": "latency", "ms": 600_000}}], "[0].action.ms: must be at most 60000"),
         ([{"action": {"type": "teleport"}}], "[0].action.type: must be one of status, latency"),
         ({"action": {"type": "drop"}}, "body: must be an array"),
+        (
+            [{"action": {"type": "drop"}, "trigger": {"seed": 2**63}}],
+            "[0].trigger.seed: must be at most 9223372036854775807",
+        ),
         (None, "body: is required"),
     ],
 )
@@ -275,6 +279,12 @@ def test_clock_routes_go_through_the_clock_so_listeners_hear(client: TestClient)
         ({"mode": "frozen", "at": "yesterday"}, "at"),
         ({"mode": "offset"}, "offsetSeconds: is required with mode 'offset'"),
         ({"mode": "real", "at": "2030-01-01T00:00:00Z"}, "at: only goes with mode 'frozen'"),
+        # Year 0 once in UTC: it was accepted, and then every /rest request was a 500.
+        ({"mode": "frozen", "at": "0001-01-01T00:00:00+14:00"}, "at: the clock must stay between"),
+        ({"mode": "frozen", "at": "1969-12-31T23:59:59Z"}, "at: the clock must stay between"),
+        ({"mode": "frozen", "at": "9999-12-31T00:00:00Z"}, "at: the clock must stay between"),
+        ({"mode": "offset", "offsetSeconds": -4e9}, "offsetSeconds: must be at least"),
+        ({"mode": "offset", "offsetSeconds": -2e9}, "offsetSeconds: the clock must stay between"),
     ],
 )
 def test_bad_clock_settings_are_a_400_naming_the_field(
@@ -290,6 +300,20 @@ def test_advance_needs_a_non_negative_number_of_seconds(client: TestClient, seco
     response = client.post("/_emulator/clock/advance", json={"seconds": seconds})
     assert response.status_code == 400
     assert response.json()["message"].startswith("seconds")
+
+
+def test_advancing_past_the_clock_range_is_a_400_and_leaves_the_clock_as_it_was(
+    client: TestClient,
+) -> None:
+    client.put("/_emulator/clock", json={"mode": "frozen", "at": "9998-12-31T00:00:00Z"})
+    for _ in range(2):
+        response = client.post("/_emulator/clock/advance", json={"seconds": 3e9})
+        assert response.status_code == 400
+        assert response.json()["message"] == (
+            "seconds: the clock must stay between 1970-01-01T00:00:00Z and 9999-01-01T00:00:00Z"
+        )
+    assert client.get("/_emulator/clock").json()["now"].startswith("9998-12-31")
+    assert client.post("/rest/login", json=LOGIN).status_code == 200
 
 
 def test_token_expiry_follows_the_clock(client: TestClient) -> None:
@@ -373,3 +397,25 @@ def test_put_seed_restarts_the_sequence(client: TestClient) -> None:
     assert runs[0] == runs[1]
     assert client.put("/_emulator/seed", json={"seed": None}).json() == {"seed": None}
     assert client.put("/_emulator/seed", json={"seed": "x"}).status_code == 400
+
+
+@pytest.mark.parametrize("seed", [-(2**63) - 1, 2**63, 10**30])
+def test_a_seed_outside_64_bits_is_a_400_and_the_seed_stays_readable(
+    client: TestClient, seed: int
+) -> None:
+    response = client.put("/_emulator/seed", json={"seed": seed})
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("seed: must be at ")
+    assert client.get("/_emulator/seed").json() == {"seed": None}
+    edge = {"seed": -(2**63)}
+    assert client.put("/_emulator/seed", json=edge).json() == edge
+    assert client.get("/_emulator/seed").json() == edge
+
+
+def test_a_null_path_in_a_fault_rule_matches_every_path(client: TestClient) -> None:
+    response = client.put(
+        "/_emulator/faults",
+        json=[{"match": {"path": None}, "action": {"type": "status", "status": 503}}],
+    )
+    assert response.status_code == 200
+    assert send(client) == 503

@@ -1,5 +1,6 @@
 """Reset, fixtures, engagement, the journal routes, and the admin token on /_emulator."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ from fastapi.testclient import TestClient
 from emulator.app import create_app
 from emulator.clock import Clock
 from emulator.settings import Settings
+from emulator.storage.dispatch import due_sends
 from tests.support.app import edit_fixture, runtime_of
 from tests.support.demo import ANDROID_APP, DEMO, inline_send
 from tests.support.inspecting import add_delivery, hold_dispatcher, post_send, send_id_of
@@ -237,8 +239,15 @@ ADMIN_ROUTES = [
     ("PUT", "/_emulator/fixtures"),
     ("POST", "/_emulator/deliveries/1/open"),
     ("POST", "/_emulator/deliveries/1/click"),
+    ("GET", "/_emulator/webhooks"),
+    ("PUT", "/_emulator/webhooks"),
+    ("DELETE", "/_emulator/webhooks"),
+    ("GET", "/_emulator/webhooks/deliveries"),
+    ("DELETE", "/_emulator/webhooks/deliveries"),
+    ("GET", "/_emulator/webhooks/deliveries/wait"),
     ("GET", "/_emulator/docs"),
     ("GET", "/_emulator/openapi.json"),
+    ("GET", "/_emulator/openapi-rest.json"),
 ]
 
 
@@ -277,3 +286,49 @@ def test_the_admin_token_opens_the_routes_and_rest_still_takes_api_tokens(
     assert "/_emulator/sends/wait" in schema["paths"]
     assert "/_emulator/openapi.json" not in schema["paths"]
     assert "swagger" in guarded.get("/_emulator/docs", headers=admin).text.lower()
+
+
+def test_dispatch_now_moves_a_scheduled_sends_schedule_to_now(client: TestClient) -> None:
+    runtime = runtime_of(client)
+    runtime.clock.freeze(datetime(2030, 1, 1, tzinfo=UTC))
+    answer = post_send(client, scheduleDate="2030-06-01 09:00")
+    moved = client.post(f"/_emulator/sends/{answer['data']['trackingId']}/dispatch")
+    assert moved.status_code == 200, moved.text
+    assert moved.json() == {
+        "trackingId": answer["data"]["trackingId"],
+        "transactionId": answer["transactionId"],
+        "scheduledFor": "2030-06-01T09:00:00Z",
+        "scheduleAt": "2030-01-01T00:00:00Z",
+    }
+    send = client.get(f"/_emulator/sends/{answer['transactionId']}").json()
+    assert (send["status"], send["scheduleAt"]) == ("Scheduled", "2030-01-01T00:00:00Z")
+    assert due_sends(runtime.engine, runtime.clock.now()) == [(send["id"], answer["transactionId"])]
+    assert send["request"]["scheduleDate"] == "2030-06-01 09:00"  # the request as sent, kept
+
+
+def test_dispatch_now_refuses_a_send_that_is_not_scheduled_and_an_unknown_one(
+    client: TestClient,
+) -> None:
+    answer = post_send(client)
+    refused = client.post(f"/_emulator/sends/{answer['transactionId']}/dispatch")
+    assert refused.status_code == 409
+    assert refused.json()["errors"] == [
+        f"send {answer['transactionId']}: is Queued, not Scheduled; only a scheduled send "
+        "can be dispatched now"
+    ]
+    missing = client.post("/_emulator/sends/no-such-send/dispatch")
+    assert missing.status_code == 404
+    assert missing.json()["message"] == "No send with tracking id or transaction id 'no-such-send'."
+
+
+def test_read_marks_one_send_or_all_and_keep_the_first_read(client: TestClient) -> None:
+    first, second = post_send(client), post_send(client)
+    assert client.get(f"/_emulator/sends/{first['transactionId']}").json()["readAt"] is None
+    assert client.post(f"/_emulator/sends/{first['transactionId']}/read").json() == {"marked": 1}
+    read_at = client.get(f"/_emulator/sends/{first['transactionId']}").json()["readAt"]
+    assert read_at is not None
+    assert client.post(f"/_emulator/sends/{first['transactionId']}/read").json() == {"marked": 0}
+    assert client.post("/_emulator/sends/read").json() == {"marked": 1}  # only the second
+    assert client.get(f"/_emulator/sends/{first['transactionId']}").json()["readAt"] == read_at
+    assert client.get(f"/_emulator/sends/{second['transactionId']}").json()["readAt"]
+    assert client.post("/_emulator/sends/nope/read").status_code == 404

@@ -1,13 +1,15 @@
 """GET/DELETE /_emulator/sends: every filter, keyset paging, detail, export, read-your-writes."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
-from emulator.storage.tables import COMPLETED, QUEUED, SCHEDULED
+from emulator.bodies import MAX_JSON_DEPTH
+from emulator.storage.tables import COMPLETED, QUEUED, SCHEDULED, sends
 from tests.support.app import runtime_of
 from tests.support.demo import (
     ANDROID_APP,
@@ -324,6 +326,10 @@ def test_export_pages_through_more_sends_than_one_read(client: TestClient) -> No
         ("/_emulator/sends/wait", {"timeout": "nan"}, "timeout"),
         ("/_emulator/sends/wait", {"count": "9" * 30}, "count"),
         ("/_emulator/requests", {"cursor": "-1"}, "cursor"),
+        # str.isdigit() says yes to these; int() does not.
+        ("/_emulator/sends", {"cursor": "²"}, "cursor"),
+        ("/_emulator/requests", {"cursor": "١٢"}, "cursor"),
+        ("/_emulator/requests", {"status": "²"}, "status"),
         ("/_emulator/export", {"since": "9999-12-31T23:59:59-23:59"}, "since"),
     ],
 )
@@ -350,6 +356,55 @@ def test_q_refuses_nul_which_sqlite_would_read_as_the_end_of_the_pattern(
     assert response.status_code == 400
     assert response.json()["message"] == "q: must not contain the NUL character"
     assert listed(client, q="%_\\") == []
+
+
+def test_a_send_nested_to_the_depth_limit_is_shown_by_every_reader(client: TestClient) -> None:
+    params: object = "leaf"
+    for _ in range(MAX_JSON_DEPTH - 3):  # the body, content and customParams are 3 levels
+        params = {"level": params}
+    sent = post_send(client, content={"title": "Deep", "customParams": params})
+    key = sent["data"]["trackingId"]
+    assert client.get("/_emulator/sends").json()["items"][0]["trackingId"] == key
+    assert client.get(f"/_emulator/sends/{key}").json()["request"]["content"]["customParams"]
+    assert orjson.loads(client.get("/_emulator/export").content)["trackingId"] == key
+    assert client.get(f"/_emulator/ui/sends/{key}").status_code == 200
+    assert client.get("/_emulator/ui/").status_code == 200
+
+
+def test_extreme_stored_times_read_back_everywhere(client: TestClient) -> None:
+    """Rows stored before the range checks (or by hand) must not make a reader answer 500."""
+    sent = post_send(client)
+    send_id = send_id_of(client, sent["transactionId"])
+    runtime = runtime_of(client)
+    runtime.writer.run_sync(
+        lambda c: c.execute(
+            update(sends)
+            .where(sends.c.id == send_id)
+            .values(
+                schedule_at=datetime(1, 1, 1, tzinfo=UTC),
+                completed_at=datetime(9999, 12, 31, tzinfo=UTC),
+            )
+        )
+    )
+    item = client.get("/_emulator/sends").json()["items"][0]
+    assert (item["scheduleAt"], item["completedAt"]) == (
+        "0001-01-01T00:00:00Z",
+        "9999-12-31T00:00:00Z",
+    )
+    assert client.get(f"/_emulator/ui/sends/{sent['transactionId']}").status_code == 200
+    assert client.get("/_emulator/ui/").status_code == 200
+    # What no reader can parse (a year written as "1" by an older version, a hand edit) reads
+    # as no time at all.
+    runtime.writer.run_sync(
+        lambda c: c.exec_driver_sql(
+            "UPDATE send SET updated_at = '1-01-01 00:00:00.000000', schedule_at = 'soon'"
+        )
+    )
+    item = client.get("/_emulator/sends").json()["items"][0]
+    assert (item["updatedAt"], item["scheduleAt"]) == (None, None)
+    assert client.get(f"/_emulator/sends/{sent['transactionId']}").status_code == 200
+    assert client.get(f"/_emulator/ui/sends/{sent['transactionId']}").status_code == 200
+    assert client.get("/_emulator/export").status_code == 200
 
 
 # Unknown query parameters ---------------------------------------------------------------

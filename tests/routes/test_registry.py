@@ -137,11 +137,11 @@ def test_a_token_already_registered_is_a_409_that_changes_nothing(client: TestCl
     taken = {"token": "fcm-ada-pixel8", "applicationId": ANDROID_APP}
     response = client.post("/_emulator/devices", json=[ADA, taken])
     assert response.status_code == 409
-    assert response.json() == {
-        "code": 409,
-        "message": "body: record 1 (token 'fcm-ada-pixel8'): token 'fcm-ada-pixel8' is already "
-        f"registered in application {ANDROID_APP}",
-    }
+    problem = (
+        "body: record 1 (token 'fcm-ada-pixel8'): token 'fcm-ada-pixel8' is already "
+        f"registered in application {ANDROID_APP}"
+    )
+    assert response.json() == {"code": 409, "message": problem, "errors": [problem]}
     assert snapshot(client) == before
 
 
@@ -217,23 +217,3 @@ def test_contacts_are_listed_changed_and_removed_over_http(client: TestClient) -
     assert client.get("/_emulator/contacts", params={"segmentId": "x"}).status_code == 400
     duplicate = client.post(f"/_emulator/contacts/{MASTER_TABLE}", json={"contactKey": "c-002"})
     assert duplicate.status_code == 409
-
-
-def test_every_device_route_documents_its_answer_with_an_example(client: TestClient) -> None:
-    spec = client.get("/_emulator/openapi.json").json()
-    schemas = spec["components"]["schemas"]
-    ours = ("/_emulator/devices", "/_emulator/contacts", "/_emulator/device-outcomes")
-    routes = [
-        (method, path, operation["responses"])
-        for path, operations in spec["paths"].items()
-        if path.startswith(ours)
-        for method, operation in operations.items()
-    ]
-    assert len(routes) == 15
-    for method, path, responses in routes:
-        [answer] = [r for status, r in responses.items() if status.startswith("2")]
-        content = next(iter(answer["content"].values()))
-        schema = content["schema"]
-        ref = schema.get("$ref") or schema.get("items", {}).get("$ref")
-        example = content.get("example") or (ref and schemas[ref.split("/")[-1]].get("examples"))
-        assert example, (method, path)

@@ -116,6 +116,32 @@ RULES = [
     ),
     ("body_not_an_object.json", "body: must be a JSON object"),
     ("body_not_json.txt", "body: must be valid JSON"),
+    ("tracking_id_with_a_trailing_newline.json", "trackingId: must be a GUID"),
+    ("application_id_with_a_trailing_newline.json", "applicationIds[0]: must be a GUID"),
+    (
+        "schedule_date_with_a_trailing_newline.json",
+        "scheduleDate: must be a UTC date in one of the formats",
+    ),
+    (
+        "schedule_date_with_non_ascii_digits.json",
+        "scheduleDate: must be a UTC date in one of the formats",
+    ),
+    (
+        "schedule_date_in_year_one.json",
+        "scheduleDate: must be between 1970-01-01T00:00:00Z and 9999-01-01T00:00:00Z",
+    ),
+    (
+        "custom_params_nested_past_the_depth_limit.json",
+        "content.customParams" + ".level" * 30 + ": nests deeper than 32 levels",
+    ),
+    (
+        "title_if_blocks_nested_past_the_limit.json",
+        "content.title: {% if %} blocks nest deeper than 16 levels",
+    ),
+    (
+        "language_entry_if_blocks_nested_past_the_limit.json",
+        "multiLangContent.contents[1].message: {% if %} blocks nest deeper than 16 levels",
+    ),
 ]
 
 

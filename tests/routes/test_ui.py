@@ -1,5 +1,6 @@
 """The web inbox's pages and fragments, in process: content, escaping, headers and the token."""
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,9 @@ def dispatched(client: TestClient) -> None:
     assert runtime_of(client).dispatcher.wait_idle(10)
 
 
-@pytest.mark.parametrize("path", ["/", "/_emulator/ui/", "/_emulator/ui/requests"])
+@pytest.mark.parametrize(
+    "path", ["/", "/_emulator/ui/", "/_emulator/ui/requests", "/_emulator/ui/webhooks"]
+)
 def test_every_page_sends_a_strict_content_security_policy(client: TestClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 200
@@ -46,7 +49,13 @@ def test_every_page_sends_a_strict_content_security_policy(client: TestClient, p
 
 
 def test_the_script_and_stylesheet_are_served_from_the_package(client: TestClient) -> None:
-    for name, kind in [("ui.js", "javascript"), ("ui.css", "text/css"), ("favicon.svg", "svg")]:
+    for name, kind in [
+        ("ui/main.js", "javascript"),
+        ("ui/live.js", "javascript"),
+        ("theme.js", "javascript"),
+        ("ui.css", "text/css"),
+        ("favicon.svg", "svg"),
+    ]:
         response = client.get(f"/_emulator/ui/static/{name}")
         assert response.status_code == 200
         assert kind in response.headers["content-type"]
@@ -186,6 +195,51 @@ def test_copy_as_curl_reproduces_the_body_with_a_token_that_works(client: TestCl
     assert "USERKEY" in curl_command("http://h", "{}", "gone-user", fixtures)
 
 
+def log_attempt(client: TestClient, **fields: Any) -> None:
+    """An attempt in the deliveries log, as the webhook service records one."""
+    runtime_of(client).webhooks.log.add(
+        **{
+            "at": runtime_of(client).clock.now(),
+            "webhook": 0,
+            "url": "http://worker:9000/in",
+            "event_id": 12,
+            "event_kind": "send.status",
+            "attempt": 1,
+            "result": "delivered",
+            "status": 200,
+            "latency_ms": 2.5,
+            "error": None,
+            **fields,
+        }
+    )
+
+
+def test_the_webhooks_view_lists_webhooks_masked_and_attempts_escaped(client: TestClient) -> None:
+    hook = {"url": "http://worker:9000/in?key=abc123", "secret": "a-long-shared-secret"}
+    assert client.put("/_emulator/webhooks", json=[hook]).status_code == 200
+    log_attempt(client)
+    log_attempt(client, result="failed", status=500, error=f"HTTP 500: {XSS}")
+    page = client.get("/_emulator/ui/webhooks")
+    assert page.status_code == 200
+    assert "http://worker:9000/in?key=%2A%2A%2A%2A" in page.text
+    assert "abc123" not in page.text
+    assert "a-long-shared-secret" not in page.text
+    assert XSS not in page.text
+    assert "HTTP 500: &lt;img src=x onerror=alert(1)&gt;" in page.text
+    assert page.text.count('class="attempt-row"') == 2
+    failed = client.get("/_emulator/ui/fragments/webhooks", params={"result": "failed"})
+    assert failed.text.count('class="attempt-row"') == 1
+    assert 'data-result="failed"' in failed.text
+    bad = client.get("/_emulator/ui/fragments/webhooks", params={"result": "nope"})
+    assert bad.status_code == 400
+
+
+def test_the_webhooks_view_says_how_to_set_one_when_there_is_none(client: TestClient) -> None:
+    page = client.get("/_emulator/ui/webhooks")
+    assert "No webhooks are set" in page.text
+    assert "No webhook attempt yet." in page.text
+
+
 @pytest.fixture
 def guarded(tmp_path: Path, fixtures_dir: Path) -> Iterator[TestClient]:
     settings = Settings(db=tmp_path / "g.db", fixtures=fixtures_dir, admin_token="s3cret-admin")
@@ -209,3 +263,141 @@ def test_with_an_admin_token_pages_hold_no_data_and_fragments_need_it(
     assert fragment.status_code == 200
     assert "Secret title" in fragment.text
     assert 'id="filters"' in fragment.text
+    guarded.put("/_emulator/webhooks", json=[{"url": "http://worker:9000/in"}], headers=admin)
+    assert "worker:9000" not in guarded.get("/_emulator/ui/webhooks").text
+    assert guarded.get("/_emulator/ui/fragments/webhooks").status_code == 401
+    webhooks = guarded.get("/_emulator/ui/fragments/webhooks", headers=admin)
+    assert "worker:9000" in webhooks.text
+
+
+def test_the_platform_stylesheet_and_the_docs_page_are_served_offline(client: TestClient) -> None:
+    css = client.get("/_emulator/ui/platforms.css")
+    assert css.status_code == 200
+    assert css.headers["content-type"].startswith("text/css")
+    assert ".p-android .n-title { -webkit-line-clamp: 1;" in css.text
+    docs = client.get("/_emulator/docs")
+    assert docs.status_code == 200
+    policy = docs.headers["content-security-policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe" not in policy
+    assert "<script>" not in docs.text  # Swagger UI is started by a file of ours
+    assert "cdn" not in docs.text.lower()
+    for asset in ("swagger/swagger-ui-bundle.js", "swagger/swagger-ui.css", "docs.js"):
+        assert f'="/_emulator/ui/static/{asset}"' in docs.text
+        assert client.get(f"/_emulator/ui/static/{asset}").status_code == 200
+    assert client.get("/_emulator/openapi.json").json()["info"]["title"] == "push-emulator"
+
+
+def test_the_search_box_reads_prefixes_and_names_what_it_cannot_read(client: TestClient) -> None:
+    post_send(client, applicationIds=[IOS_APP], content={"title": "For Grace", "message": "m"})
+    post_send(client, content={"title": "For everyone", "message": "m"})
+    post_send(client, content={"title": "Later", "message": "m"}, scheduleDate="2099-01-01 10:00")
+    dispatched(client)
+    by_contact = client.get("/", params={"q": "contact:c-006"}).text
+    assert "For Grace" in by_contact
+    assert "For everyone" not in by_contact
+    by_app_name = client.get("/", params={"q": 'app:"shop ios" grace'}).text
+    assert "For Grace" in by_app_name
+    assert "For everyone" not in by_app_name
+    scheduled = client.get("/_emulator/ui/fragments/inbox", params={"q": "status:scheduled"}).text
+    assert "Later" in scheduled
+    assert "For Grace" not in scheduled
+    refused = client.get("/", params={"q": "colour:red"})
+    assert refused.status_code == 400
+    assert "search: unknown prefix &#x27;colour:&#x27;" in refused.text
+    both = client.get("/", params={"q": "status:queued", "status": "Completed"})
+    assert both.status_code == 400
+    assert "is also chosen in the status filter" in both.text
+
+
+def test_pages_go_past_the_first_with_a_cursor(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("emulator.routes.ui.INBOX_LIMIT", 2)
+    for title in ("one", "two", "three"):
+        post_send(client, content={"title": f"Push {title}", "message": "m"})
+    first = client.get("/").text
+    assert "Push three" in first
+    assert "Push one" not in first
+    older = re.search(r'href="(/_emulator/ui/\?cursor=\d+)" class="pager-older"', first)
+    assert older is not None
+    second = client.get(older.group(1).replace("&amp;", "&")).text
+    assert "Push one" in second
+    assert "Push three" not in second
+    assert 'class="pager-newest"' in second
+    assert client.get("/", params={"cursor": "x"}).status_code == 400
+
+
+def test_a_list_being_read_keeps_still_and_counts_newer_sends(client: TestClient) -> None:
+    post_send(client, content={"title": "Seen", "message": "m"})
+    top = re.search(r'data-top="(\d+)"', client.get("/").text)
+    assert top is not None
+    post_send(client, content={"title": "Arrived meanwhile", "message": "m"})
+    kept = client.get("/_emulator/ui/fragments/inbox", params={"top": top.group(1)}).text
+    assert "Seen" in kept
+    assert "Arrived meanwhile" not in kept
+    assert "1 new send · show" in kept
+    assert "Arrived meanwhile" in client.get("/_emulator/ui/fragments/inbox").text
+
+
+def test_unread_sends_are_marked_and_counted_until_read(client: TestClient) -> None:
+    answer = post_send(client, content={"title": "Unread one", "message": "m"})
+    page = client.get("/").text
+    assert 'class="send-row unread"' in page
+    assert 'data-unread="1"' in page
+    client.post(f"/_emulator/sends/{answer['transactionId']}/read")
+    page = client.get("/").text
+    assert 'class="send-row"' in page
+    assert 'data-unread="0"' in page
+
+
+def test_the_device_view_is_its_inbox_and_the_contact_view_every_send_to_them(
+    client: TestClient,
+) -> None:
+    post_send(client, content={"title": "To all Android", "message": "m"})
+    post_send(client, applicationIds=[IOS_APP], content={"title": "To all iOS", "message": "m"})
+    dispatched(client)
+    device = client.get("/_emulator/ui/devices/fcm-ada-pixel8").text
+    assert "To all Android" in device
+    assert "To all iOS" not in device
+    assert '<a href="/_emulator/ui/contacts/c-001">c-001</a>' in device
+    assert device.count('class="feed-item"') == 1
+    unknown = client.get("/_emulator/ui/devices/nobody-token").text
+    assert "No device with this token is in the fixtures" in unknown
+    assert "Nothing has reached this device yet." in unknown
+    mehmet = client.get("/_emulator/ui/contacts/c-002").text  # an Android and an iPhone
+    assert "To all Android" in mehmet
+    assert "To all iOS" in mehmet
+    assert 'href="/_emulator/ui/devices/apns-mehmet-iphone"' in mehmet
+    grace = client.get("/_emulator/ui/contacts/c-006").text
+    assert "To all Android" not in grace
+
+
+def test_the_send_view_notes_cut_text_and_offers_dispatch_now_when_scheduled(
+    client: TestClient,
+) -> None:
+    long_title = "Our biggest summer sale ever starts today: up to 70% off on every shoe, bag!"
+    answer = post_send(client, content={"title": long_title, "message": "m"})
+    scheduled = post_send(client, content={"title": "t", "message": "m"}, scheduleDate="2099-01-01")
+    dispatched(client)
+    page = client.get(f"/_emulator/ui/sends/{answer['transactionId']}").text
+    assert f"title: {len(long_title)} characters; Android shows about 40" in page
+    assert "<dt>Language</dt><dd>EN</dd>" in page  # single content: the device's language
+    assert 'data-action="dispatch"' not in page
+    later = client.get(f"/_emulator/ui/sends/{scheduled['transactionId']}").text
+    assert f'data-action="dispatch" data-key="{scheduled["transactionId"]}"' in later
+
+
+def test_new_views_keep_captured_markup_inert(client: TestClient) -> None:
+    post_send(client, content={"title": XSS, "message": "<script>alert(2)</script>"})
+    dispatched(client)
+    for path, params in [
+        ("/_emulator/ui/devices/fcm-ada-pixel8", {}),
+        ("/_emulator/ui/contacts/c-001", {}),
+        ("/", {"q": XSS}),
+        ("/_emulator/ui/devices/" + XSS, {}),
+        ("/_emulator/ui/contacts/" + XSS, {}),
+    ]:
+        text = client.get(path, params=params).text
+        assert XSS not in text
+        assert "<script>alert" not in text

@@ -114,13 +114,27 @@ def test_a_database_of_the_previous_version_is_migrated_and_keeps_its_sends(
     open_database(path).dispose()
 
 
-def test_a_database_of_version_2_gets_delivery_outcomes_and_keeps_its_rows(
+def test_a_database_of_version_2_gains_read_marks_and_device_languages(tmp_path: Path) -> None:
+    path = tmp_path / "v2.db"
+    with sqlite3.connect(path) as connection:
+        connection.executescript((Path(__file__).parent / "data" / "schema_v2.sql").read_text())
+    open_database(path).dispose()
+    with sqlite3.connect(path) as connection:
+        send_columns = {row[1] for row in connection.execute("PRAGMA table_info(send)")}
+        delivery_columns = {row[1] for row in connection.execute("PRAGMA table_info(delivery)")}
+        version = connection.execute("SELECT value FROM meta WHERE key='schema_version'")
+        assert version.fetchone()[0] == str(SCHEMA_VERSION)
+    assert "read_at" in send_columns
+    assert "device_language" in delivery_columns
+
+
+def test_a_database_of_version_3_gets_delivery_outcomes_and_keeps_its_rows(
     tmp_path: Path,
 ) -> None:
-    # Version 2, with a completed send and three deliveries.
-    path = tmp_path / "v2.db"
+    # Version 3, with a completed send and three deliveries.
+    path = tmp_path / "v3.db"
     when = "2026-11-01 10:00:00.000000"
-    with closing(old_database(tmp_path, 2)) as raw, raw:
+    with closing(old_database(tmp_path, 3)) as raw, raw:
         raw.execute(
             "INSERT INTO send (id, kind, tracking_id, transaction_id, status, received_at, "
             "updated_at, api_user, client_ip, request_body, application_ids, all_applications, "

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from emulator.clock import Clock
-from emulator.events import SEND_STATUS, EventBus
+from emulator.events import EventBus
 from emulator.fanout.audience import (
     Audience,
     AudienceIndexes,
@@ -26,7 +26,7 @@ from emulator.fanout.personalise import INSTANT as INSTANT_TAGS
 from emulator.fanout.personalise import TRANSACTIONAL as TRANSACTIONAL_TAGS
 from emulator.fanout.personalise import Dialect, Misses
 from emulator.fanout.plan import DeviceBehaviour
-from emulator.fanout.settle import Settler, Unregister
+from emulator.fanout.settle import Settler, Unregister, publish_status
 from emulator.push.fixtures import FixtureSet
 from emulator.storage import dispatch
 from emulator.storage.deliveries import DELIVERY_COLUMNS, DeliveryRow, engaged_tokens
@@ -306,15 +306,7 @@ class Dispatcher:
             )
 
     def _publish_status(self, send: Job, status: str, **shown: str | None) -> None:
-        self._events.publish(
-            SEND_STATUS,
-            id=send.id,
-            trackingId=send.tracking_id,
-            status=status,
-            sendKind=send.kind,
-            apiUser=send.api_user,
-            **shown,
-        )
+        publish_status(self._events, send, status, **shown)
 
     def _give_up(self, send_id: int, error: Exception) -> None:
         """A send that cannot be fanned out is completed with a warning, not retried forever."""

@@ -4,6 +4,7 @@ opens happen, and a send is Completed once none of its deliveries waits."""
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import Engine
 
@@ -21,6 +22,32 @@ STEP = 1000
 # What the runtime does with devices whose delivery came back unregistered or invalid:
 # (lower-case application id, token) pairs.
 Unregister = Callable[[set[tuple[str, str]]], None]
+
+
+class StatusOf(Protocol):
+    """What a send.status event names of a send: a dispatcher's job or a completed row."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def tracking_id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def api_user(self) -> str: ...
+
+
+def publish_status(events: EventBus, send: StatusOf, status: str, **shown: str | None) -> None:
+    """A send.status event; `shown` is the title and message its first device was shown."""
+    events.publish(
+        SEND_STATUS,
+        id=send.id,
+        trackingId=send.tracking_id,
+        status=status,
+        sendKind=send.kind,
+        apiUser=send.api_user,
+        **shown,
+    )
 
 
 class Settler:
@@ -50,15 +77,8 @@ class Settler:
             # Not only after finals: a send whose last delivery became final just before a
             # restart is completed by the next start's first pass.
             for send in self._writer.run_sync(settle.complete_settled(now)):
-                self._events.publish(
-                    SEND_STATUS,
-                    id=send.id,
-                    trackingId=send.tracking_id,
-                    status=COMPLETED,
-                    sendKind=send.kind,
-                    apiUser=send.api_user,
-                    title=send.title,
-                    message=send.message,
+                publish_status(
+                    self._events, send, COMPLETED, title=send.title, message=send.message
                 )
         return due
 

@@ -36,15 +36,21 @@ class _Body(BaseModel):
 # Fault rules ----------------------------------------------------------------------------
 
 
-class FaultStatus(Shape):
-    """A rule in force: as given (defaults left out), how often it fired, what is left."""
+class _RuleStatus(Shape):
+    """What a rule book says of each rule beside the rule: how often it fired, what is left
+    of its trigger."""
 
-    id: int  # for DELETE /_emulator/faults/{id}
-    rule: FaultRule
+    id: int  # its number in its book (DELETE /_emulator/faults/{id} takes a fault rule's)
     fired: int
     remaining: int | None  # of `trigger.times`; null without a count
     expiresAt: datetime | None  # when `trigger.ttlSeconds` runs out, on the emulator's clock
     active: bool  # false once its count or TTL is used up
+
+
+class FaultStatus(_RuleStatus):
+    """A rule in force: as given (defaults left out), how often it fired, what is left."""
+
+    rule: FaultRule
 
 
 _RULES_EXAMPLE = [
@@ -145,16 +151,11 @@ async def delete_fault(rule_id: RuleId, runtime: RuntimeDep) -> JsonResponse:
 # Device outcome rules -------------------------------------------------------------------
 
 
-class OutcomeStatus(Shape):
+class OutcomeStatus(_RuleStatus):
     """An outcome rule in force: as given (defaults left out), how often it fired, what is
     left of its trigger."""
 
-    id: int
     rule: OutcomeRule
-    fired: int
-    remaining: int | None  # of `trigger.times`; null without a count
-    expiresAt: datetime | None  # when `trigger.ttlSeconds` runs out, on the emulator's clock
-    active: bool  # false once its count or TTL is used up
 
 
 _OUTCOME_RULES_EXAMPLE = [

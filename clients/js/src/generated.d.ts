@@ -293,11 +293,11 @@ export interface FaultRule {
 /** A rule in force: as given (defaults left out), how often it fired, what is left. */
 export interface FaultStatus {
   id: number;
-  rule: FaultRule;
   fired: number;
   remaining: number | null;
   expiresAt: string | null;
   active: boolean;
+  rule: FaultRule;
 }
 
 export interface Fixtures {
@@ -393,11 +393,11 @@ export interface OutcomeRule {
  * left of its trigger. */
 export interface OutcomeStatus {
   id: number;
-  rule: OutcomeRule;
   fired: number;
   remaining: number | null;
   expiresAt: string | null;
   active: boolean;
+  rule: OutcomeRule;
 }
 
 export interface PruneEvent {

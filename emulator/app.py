@@ -1,15 +1,14 @@
 """`create_app(settings)`: the one place that wires every route, middleware and handler."""
 
 import asyncio
-import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import threading
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING
 
-from fastapi import Depends, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from starlette.exceptions import HTTPException
-from starlette.requests import ClientDisconnect
-from starlette.routing import BaseRoute
+from starlette.datastructures import State
+from starlette.requests import ClientDisconnect, Request
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulator import CONTROL_PREFIX, REST_PREFIX, __version__
@@ -19,22 +18,7 @@ from emulator.middleware.faults import FaultMiddleware
 from emulator.middleware.header_limit import HeaderLimitMiddleware
 from emulator.middleware.hosts import HostCheckMiddleware
 from emulator.middleware.journal import JournalMiddleware
-from emulator.middleware.metrics import MetricsMiddleware
-from emulator.routes import (
-    behaviour,
-    control,
-    device_feed,
-    docs,
-    events,
-    health,
-    inspect,
-    metrics,
-    registry,
-    rest,
-    ui,
-    webhooks,
-)
-from emulator.routes.deps import ADMIN_RESPONSES, require_admin
+from emulator.routes import health, rest
 from emulator.runtime import Runtime
 from emulator.settings import Settings
 from emulator.storage.retention import pruning
@@ -46,62 +30,202 @@ from emulator.web import (
     unexpected_error,
 )
 
-log = logging.getLogger("emulator")
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+HEALTH_PATHS = frozenset(route.path for route in health.routes)
 
 
 class EmulatorApp:
-    """What the server serves: /rest through its own lean stack (the journal, the checks,
-    the body cap, the faults, the RestRouter), everything else — and the lifespan — through
-    FastAPI. Two stacks, because FastAPI's own layers cost the send more than its work."""
+    """What the server serves, as two stacks:
 
-    def __init__(self, fastapi: FastAPI, rest: ASGIApp, prefix: str) -> None:
-        self.fastapi = fastapi
+    - /rest and the health probes through lean stacks of their own (for /rest: the journal,
+      the checks, the body cap, the faults, the RestRouter): FastAPI's own layers cost the
+      send more than its work;
+    - everything else — the /_emulator API, the web inbox — through FastAPI, built in the
+      background once the server is ready, so that importing and assembling it (about a
+      third of a second) is not in the time to ready. A request that arrives sooner waits
+      for it.
+
+    The lifespan (writer, dispatcher, pruning, webhooks) is this app's own.
+    """
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        rest: ASGIApp,
+        probes: ASGIApp,
+        build_control: Callable[[], "FastAPI"],
+    ) -> None:
+        self.runtime = runtime
         self.rest = rest
-        self.prefix = prefix
-        self.state = fastapi.state  # tests and tools reach the runtime as app.state.runtime
+        self.probes = probes
+        self.state = State()  # tests and tools reach the runtime as app.state.runtime
+        self.state.runtime = runtime
+        self._build_control = build_control
+        self._control: FastAPI | None = None
+        self._building: asyncio.Future[FastAPI] | None = None
+        self._lock = threading.Lock()
+        self._exit = AsyncExitStack()
+
+    # -- the FastAPI part ------------------------------------------------------------------
+
+    @property
+    def fastapi(self) -> "FastAPI":
+        """The /_emulator and inbox app (built now if the background build has not yet)."""
+        with self._lock:
+            if self._control is None:
+                self._control = self._build_control()
+            return self._control
 
     @property
     def routes(self) -> list[BaseRoute]:
         return self.fastapi.routes
 
+    async def _control_app(self) -> "FastAPI":
+        if self._control is not None:
+            return self._control
+        if self._building is None:
+            self._building = asyncio.get_running_loop().run_in_executor(None, lambda: self.fastapi)
+        return await asyncio.shield(self._building)
+
+    # -- ASGI ------------------------------------------------------------------------------
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(self.prefix):
-            scope["app"] = self.fastapi  # what routes read request.app.state from
-            await self.rest(scope, receive, send)
-        else:
-            await self.fastapi(scope, receive, send)
+        kind = scope["type"]
+        if kind == "http":
+            path = scope["path"]
+            if path.startswith(REST_PREFIX):
+                scope["app"] = self  # what routes read request.app.state from
+                await self.rest(scope, receive, send)
+                return
+            if path in HEALTH_PATHS:
+                scope["app"] = self
+                await self.probes(scope, receive, send)
+                return
+        if kind == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        await (await self._control_app())(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self._start()
+                except BaseException as error:
+                    await send({"type": "lifespan.startup.failed", "message": str(error)})
+                    raise
+                await send({"type": "lifespan.startup.complete"})
+                # Ready now; assemble the rest of the app while the first requests come.
+                self._building = asyncio.get_running_loop().run_in_executor(
+                    None, lambda: self.fastapi
+                )
+            elif message["type"] == "lifespan.shutdown":
+                await self._stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _start(self) -> None:
+        runtime = self.runtime
+        await runtime.writer.start()
+        runtime.dispatcher.start()
+        await self._exit.enter_async_context(pruning(runtime))
+        await self._exit.enter_async_context(runtime.webhooks.running())
+
+    async def _stop(self) -> None:
+        runtime = self.runtime
+        try:
+            await self._exit.aclose()
+            if self._building is not None:
+                # No half-built app left behind a stop (its failure, if any, is the next
+                # request's to see; there is none now).
+                await asyncio.wait([self._building])
+        finally:
+            # The dispatcher's thread may be waiting on a write that this loop commits, so
+            # it is stopped off the loop; then the writer commits what is queued.
+            await asyncio.to_thread(runtime.dispatcher.stop)
+            await runtime.writer.stop()
+            runtime.close()
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> EmulatorApp:
     """Build the emulator; fixtures and database are opened here, so bad ones fail at once."""
     runtime = runtime or Runtime.start(settings)
+    metrics = _metrics_layer(runtime)
 
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await runtime.writer.start()
-        runtime.dispatcher.start()
-        try:
-            async with pruning(runtime), runtime.webhooks.running():
-                yield
-        finally:
-            # The dispatcher's thread may be waiting on a write that this loop commits, so it
-            # is stopped off the loop; then the writer commits what is queued.
-            await asyncio.to_thread(runtime.dispatcher.stop)
-            await runtime.writer.stop()
-            runtime.close()
+    # /rest, outermost first: the journal records what every layer inside did (a refused
+    # request is journaled too); the Host check and the header cap (as on every route); the
+    # body cap before fault matching, which may read the body; the faults; the routes.
+    table = rest.routes(REST_PREFIX)
+    rest_app: ASGIApp = rest.RestRouter(table)
+    rest_app = FaultMiddleware(rest_app, runtime=runtime, prefix=REST_PREFIX)
+    rest_app = BodyLimitMiddleware(rest_app, limit=settings.max_body_bytes, prefix=REST_PREFIX)
+    rest_app = _checked(rest_app, settings)
+    rest_app = JournalMiddleware(rest_app, runtime=runtime, prefix=REST_PREFIX)
+
+    # /livez and /readyz: the checks, no journal.
+    probes = _checked(rest.RestRouter(health.routes), settings)
+
+    return EmulatorApp(
+        runtime,
+        metrics(rest_app, table),
+        metrics(probes, list(health.routes)),
+        lambda: _control_app(runtime, settings),
+    )
+
+
+def _checked(app: ASGIApp, settings: Settings) -> ASGIApp:
+    """The Host check and the header cap, which every route has."""
+    return HeaderLimitMiddleware(
+        HostCheckMiddleware(app, settings=settings), settings.max_header_bytes
+    )
+
+
+def _metrics_layer(runtime: Runtime) -> Callable[[ASGIApp, list[Route]], ASGIApp]:
+    """Outermost on every stack when metrics are on: it times and counts what every other
+    layer answered."""
+    if runtime.metrics is None:
+        return lambda app, _routes: app
+    from emulator.middleware.metrics import MetricsMiddleware  # prometheus_client, when asked
+
+    metrics = runtime.metrics
+    return lambda app, routes: MetricsMiddleware(
+        app, metrics=metrics, routes=routes, prefix=CONTROL_PREFIX
+    )
+
+
+def _control_app(runtime: Runtime, settings: Settings) -> "FastAPI":
+    """The /_emulator API, its docs, /metrics and the web inbox, as one FastAPI app."""
+    # Imported here: FastAPI and the routes' models are what makes the server slow to start.
+    from fastapi import Depends, FastAPI
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException
+
+    from emulator.routes import (
+        behaviour,
+        control,
+        device_feed,
+        docs,
+        events,
+        inspect,
+        metrics,
+        registry,
+        ui,
+        webhooks,
+    )
+    from emulator.routes.deps import ADMIN_RESPONSES, require_admin
 
     app = FastAPI(
         title="push-emulator",
         version=__version__,
-        lifespan=lifespan,
         # Served by routes.docs instead, behind the admin token like every /_emulator route.
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
     )
     app.state.runtime = runtime
-
-    app.router.routes.extend(health.routes)
     admin = [Depends(require_admin)]
     for router in (
         behaviour.router,
@@ -126,22 +250,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> EmulatorAp
     # The Host check and the header cap apply to every route. The last added is outermost.
     app.add_middleware(HostCheckMiddleware, settings=settings)
     app.add_middleware(HeaderLimitMiddleware, limit=settings.max_header_bytes)
-
-    # /rest, outermost first: the journal records what every layer inside did (a refused
-    # request is journaled too); the checks; the body cap before fault matching, which may
-    # read the body; the faults; the routes.
-    table = rest.routes(REST_PREFIX)
-    rest_app: ASGIApp = rest.RestRouter(table)
-    rest_app = FaultMiddleware(rest_app, runtime=runtime, prefix=REST_PREFIX)
-    rest_app = BodyLimitMiddleware(rest_app, limit=settings.max_body_bytes, prefix=REST_PREFIX)
-    rest_app = HostCheckMiddleware(rest_app, settings=settings)
-    rest_app = HeaderLimitMiddleware(rest_app, limit=settings.max_header_bytes)
-    rest_app = JournalMiddleware(rest_app, runtime=runtime, prefix=REST_PREFIX)
     if runtime.metrics is not None:
-        # Outermost on both stacks: it times and counts what every other layer answered.
-        rest_app = MetricsMiddleware(
-            rest_app, metrics=runtime.metrics, routes=table, prefix=CONTROL_PREFIX
-        )
+        from emulator.middleware.metrics import MetricsMiddleware
+
         app.add_middleware(
             MetricsMiddleware,
             metrics=runtime.metrics,
@@ -149,42 +260,40 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> EmulatorAp
             prefix=CONTROL_PREFIX,
         )
 
+    async def http_error(request: Request, error: Exception) -> JsonResponse:
+        assert isinstance(error, HTTPException)
+        if error.status_code == 404:
+            return no_route(request.method, request.url.path)
+        if error.status_code == 405:
+            message = f"Method {request.method} is not allowed on {request.url.path}"
+        else:
+            message = str(error.detail)
+        return JsonResponse(
+            {"code": error.status_code, "message": message},
+            status_code=error.status_code,
+            headers=dict(error.headers or {}),
+        )
+
+    async def validation_error(_request: Request, error: Exception) -> JsonResponse:
+        assert isinstance(error, RequestValidationError)
+        problems = []
+        for item in error.errors():
+            loc = [p for p in item["loc"] if p not in {"query", "body", "path", "header"}]
+            where = ".".join(str(p) for p in loc)
+            problems.append(f"{where}: {item['msg']}" if where else str(item["msg"]))
+        return error_response(BadRequest(problems))
+
     app.add_exception_handler(ApiError, _api_error)
-    app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(Exception, _unexpected_error)
-    return EmulatorApp(app, rest_app, REST_PREFIX)
+    return app
 
 
 async def _api_error(_request: Request, error: Exception) -> JsonResponse:
     assert isinstance(error, ApiError)
     return error_response(error)
-
-
-async def _http_error(request: Request, error: Exception) -> JsonResponse:
-    assert isinstance(error, HTTPException)
-    if error.status_code == 404:
-        return no_route(request.method, request.url.path)
-    if error.status_code == 405:
-        message = f"Method {request.method} is not allowed on {request.url.path}"
-    else:
-        message = str(error.detail)
-    return JsonResponse(
-        {"code": error.status_code, "message": message},
-        status_code=error.status_code,
-        headers=dict(error.headers or {}),
-    )
-
-
-async def _validation_error(_request: Request, error: Exception) -> JsonResponse:
-    assert isinstance(error, RequestValidationError)
-    problems = []
-    for item in error.errors():
-        loc = [part for part in item["loc"] if part not in {"query", "body", "path", "header"}]
-        where = ".".join(str(p) for p in loc)
-        problems.append(f"{where}: {item['msg']}" if where else str(item["msg"]))
-    return error_response(BadRequest(problems))
 
 
 async def _client_gone(_request: Request, _error: Exception) -> JsonResponse:

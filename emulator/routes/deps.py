@@ -6,50 +6,13 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 
-from emulator.errors import Forbidden, NotAuthenticated, TooManyRequests
+from emulator.errors import Forbidden, NotAuthenticated
 from emulator.openapi import error
-from emulator.push.auth import (
-    INSTANT_CALL,
-    PushCall,
-    authenticate,
-    bearer_token,
-    bucket_key,
-    require_permission,
-)
-from emulator.push.fixtures import ApiUser
+from emulator.push.auth import bearer_token
+from emulator.routes.callers import get_runtime
 from emulator.runtime import Runtime
-from emulator.web import client_ip
-
-
-# Dependencies are `async def` on purpose: FastAPI runs plain `def` ones in a thread pool,
-# a thread hop per request that costs more than the work they do.
-async def get_runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-
-
-async def push_caller(
-    request: Request, runtime: RuntimeDep, call: PushCall = INSTANT_CALL
-) -> ApiUser:
-    """The contract's order: allowlist 403 → token 401 → permission 403 → bucket 429, each
-    refusal in the texts of `call` (SendInstantPush's or SendTransactionalPush's)."""
-    user = authenticate(
-        runtime.users,
-        runtime.tokens,
-        request.headers.get("authorization"),
-        client_ip(request.scope),
-        call,
-    )
-    request.state.api_user = user.userkey
-    require_permission(user, call)
-    # Every authenticated call takes a token; a refused one is answered before the body is read.
-    wait = runtime.limiter.take(bucket_key(user, call))
-    if wait is not None:
-        raise TooManyRequests(wait, call.too_many_requests)
-    return user
 
 
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}

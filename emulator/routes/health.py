@@ -3,7 +3,7 @@
 from starlette.requests import Request
 from starlette.routing import Route
 
-from emulator.routes.deps import get_runtime
+from emulator.routes.callers import get_runtime
 from emulator.storage.db import probe_writable
 from emulator.web import JsonResponse
 

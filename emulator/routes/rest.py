@@ -29,7 +29,7 @@ from emulator.push.accept import (
 )
 from emulator.push.auth import TRANSACTIONAL_CALL
 from emulator.push.report import delivery_report, parse_report_query
-from emulator.routes.deps import get_runtime, push_caller
+from emulator.routes.callers import get_runtime, push_caller
 from emulator.runtime import Runtime
 from emulator.storage.sends import trace_answer
 from emulator.storage.writer import WriterClosed

@@ -11,9 +11,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from emulator.serving import free_port, serve_process
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import endtoend  # noqa: E402
+from emulator.serving import free_port, serve_process  # noqa: E402
+
 BIN = Path(sys.executable).parent
 SERVE = [str(BIN / "push-emulator"), "serve"]
 SEND_BODY: dict[str, object] = {
@@ -48,6 +51,7 @@ def run_wrk(url: str, seconds: int, connections: int, script: Path) -> dict[str,
         "rps": (total - (int(bad.group(1)) if bad else 0)) / duration,
         "p99_ms": float(p99.group(1)) * scale[p99.group(2)] if p99 else float("nan"),
         "socket_errors": 0 if errors is None else 1,
+        "duration": duration,
     }
 
 
@@ -67,15 +71,20 @@ CASES: list[tuple[str, str, dict[str, object]]] = [
 
 def measure_emulator(
     work: Path, label: str, route: str, body: dict[str, object], args: argparse.Namespace
-) -> tuple[dict[str, float], int]:
-    """wrk against one emulator route; the result and how many sends were stored."""
+) -> tuple[dict[str, float], int, list[str]]:
+    """wrk against one emulator route; the result, how many sends were stored, and the
+    end-to-end lines (under the load, then idle)."""
     script = work / f"{label.replace(' ', '-')}.lua"
     script.write_text(LUA % json.dumps(body))
     port = free_port()
     db = work / f"{label.replace(' ', '-')}.db"
+    base = f"http://127.0.0.1:{port}"
     with serve_process(SERVE, port, env=server_env(port, db), cwd=ROOT):
-        result = run_wrk(f"http://127.0.0.1:{port}{route}", args.seconds, args.connections, script)
-    return result, stored_sends(db)
+        with endtoend.BacklogSampler(db) as sampler:
+            result = run_wrk(f"{base}{route}", args.seconds, args.connections, script)
+        loaded = endtoend.after_load(db, result["duration"], sampler)
+        idle = endtoend.idle_latency(base, db, route, body, args.idle_sends)
+    return result, stored_sends(db), [loaded.line(), idle]
 
 
 def server_env(port: int, db: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -116,6 +125,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--idle-sends", type=int, default=50, help="sends, one at a time, for the idle figure"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("bench needs wrk: apt-get install wrk")
@@ -128,7 +140,7 @@ def main() -> int:
     print(f"hello-world:   {hello_rps:9.0f} req/s   p99 {baseline['p99_ms']:.1f} ms")
     all_committed = True
     for label, route, body in CASES:
-        send, stored = measure_emulator(work, label, route, body, args)
+        send, stored, end_to_end = measure_emulator(work, label, route, body, args)
         # Every 200 wrk saw must be a committed row.
         committed = stored >= send["ok"]
         all_committed = all_committed and committed
@@ -138,6 +150,8 @@ def main() -> int:
             f"ratio {send['rps'] / hello_rps:.2f}   every 200 committed: "
             f"{'yes' if committed else 'NO'}"
         )
+        for line in end_to_end:
+            print(f"{'':15}{line}")
     shutil.rmtree(work, ignore_errors=True)
     return 0 if all_committed else 1
 

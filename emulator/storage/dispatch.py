@@ -96,6 +96,15 @@ def load_job(engine: Engine, send_id: int) -> Job | None:
     return None if row is None else Job(**row._mapping)
 
 
+def load_jobs(engine: Engine, send_ids: Sequence[int]) -> list[Job]:
+    """The jobs of these sends that still exist, oldest first: one query for a batch."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(*_JOB_COLUMNS).where(sends.c.id.in_(send_ids)).order_by(sends.c.id)
+        )
+        return [Job(**row._mapping) for row in rows]
+
+
 def move_status(job: Job, status: str, now: datetime) -> Callable[[Connection], int]:
     """A write moving the send on from the status the job knows; 0 rows if someone else
     did first (a reset may have removed it)."""
@@ -168,6 +177,35 @@ def finish(job: Job, warnings: list[str], now: datetime) -> Callable[[Connection
             .returning(sends.c.status)
         ).first()
         return None if result is None else str(result.status)
+
+    return write
+
+
+# What a batch write answers per send: its status after and the pushes shown to watched
+# tokens, or None when the send was gone (reset, pruned) or moved on by someone else.
+BatchResult = tuple[str, list[dict[str, Any]]] | None
+
+
+def fan_out_batch(
+    items: Sequence[tuple[Job, Sequence[DeliveryRow], list[str]]],
+    watched: frozenset[str],
+    now: datetime,
+) -> Callable[[Connection], list[BatchResult]]:
+    """One write fanning out many small sends whole, each with its rendered deliveries and
+    final warnings: Sending, its rows, then Completed (or Sending while deliveries wait for
+    their time), all in the one transaction. A crash before its commit leaves every send as
+    it was (Queued or Scheduled), so the next start does each once."""
+
+    def write(connection: Connection) -> list[BatchResult]:
+        results: list[BatchResult] = []
+        for job, rows, warnings in items:
+            if not move_status(job, SENDING, now)(connection):
+                results.append(None)
+                continue
+            shown = insert_chunk(job, rows, watched)(connection)
+            status = finish(job, warnings, now)(connection)
+            results.append(None if status is None else (status, shown or []))
+        return results
 
     return write
 

@@ -11,7 +11,9 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 import emulator.fanout.deliveries
+import emulator.fanout.dispatcher
 import emulator.fanout.personalise
+import emulator.storage.dispatch
 from emulator.app import create_app
 from emulator.fanout.audience import Audience, iter_audience, resolve_audience
 from emulator.fanout.deliveries import SendContent, delivery_rows
@@ -31,6 +33,7 @@ from emulator.storage.tables import (
     Delivery,
     Send,
 )
+from emulator.storage.writer import WriterClosed
 from tests.support.app import runtime_of
 from tests.support.demo import (
     ANDROID_APP,
@@ -445,3 +448,165 @@ def test_a_send_that_cannot_be_fanned_out_completes_with_a_warning_once(
     assert stored.status == COMPLETED
     assert stored.delivery_count == 0
     assert stored.warnings == ["the emulator could not fan this send out: boom"]
+
+
+# -- batches: many sends due at once ---------------------------------------------------------
+
+BATCHED = [
+    inline_send(),
+    inline_send(applicationIds=[IOS_APP, WEB_APP]),
+    inline_send(applicationIds=[WEB_APP], segmentId=TURKISH_SEGMENT),
+    inline_send(
+        applicationIds=[ANDROID_APP, IOS_APP], content={"title": "{%= $Contact.first_name %}"}
+    ),
+]
+
+
+def _schedule_batch(client: TestClient, count: int, big: int = 0) -> None:
+    """`count` small sends of mixed audiences and `big` to every device, all due at 13:00."""
+    runtime_of(client).clock.freeze(NOON)
+    for index in range(count):
+        send(client, {**BATCHED[index % len(BATCHED)], "scheduleDate": "2030-06-01 13:00"})
+    for _ in range(big):
+        send(client, {"content": {"title": "All"}, "scheduleDate": "2030-06-01 13:00"})
+    settle(client)
+
+
+def _writes_by_kind(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The writer operations asked for from now on, by the write's name."""
+    asked: list[str] = []
+    submit = runtime.writer.submit
+
+    def counted(write: Any) -> Any:
+        asked.append(write.__qualname__.split(".")[0])
+        return submit(write)
+
+    monkeypatch.setattr(runtime.writer, "submit", counted)
+    return asked
+
+
+def _assert_each_fanned_out_once(client: TestClient) -> None:
+    runtime = runtime_of(client)
+    for stored in stored_sends(client):
+        audience = Audience(stored.application_ids, stored.segment_id, stored.table_id)
+        expected = len(resolve_audience(runtime.fixtures, audience))
+        rows = deliveries_of(runtime, stored.id)
+        assert (stored.status, stored.delivery_count, len(rows)) == (COMPLETED, expected, expected)
+        assert len({(d.application_id, d.token) for d in rows}) == expected
+
+
+def test_small_sends_due_at_once_are_written_in_one_transaction(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _schedule_batch(client, 12)
+    runtime = runtime_of(client)
+    asked = _writes_by_kind(runtime, monkeypatch)
+    runtime.clock.advance(3600)
+    settle(client)
+    _assert_each_fanned_out_once(client)
+    # One commit for all twelve, where each send alone took three writer round trips.
+    assert asked.count("fan_out_batch") == 1
+    assert {"move_status", "insert_chunk", "finish"}.isdisjoint(asked)
+    # The personalised one was rendered per recipient, as when sent alone.
+    titles = {d.title for d in deliveries_of(runtime, 4)}
+    assert {"Ada", "Grace"} <= titles
+
+
+def test_a_batch_keeps_the_events_of_sends_dispatched_one_by_one(client: TestClient) -> None:
+    _schedule_batch(client, 3)
+    runtime = runtime_of(client)
+
+    async def scenario() -> list[tuple[int, str]]:
+        async with runtime.events.subscribe() as subscription:
+            runtime.clock.advance(3600)
+            seen: list[tuple[int, str]] = []
+            while len(seen) < 6:
+                event = await subscription.next(timeout=30)
+                assert event is not None
+                if event.kind == "send.status":
+                    seen.append((event.data["id"], event.data["status"]))
+            return seen
+
+    seen = asyncio.run(scenario())
+    for send_id in (1, 2, 3):
+        assert [status for i, status in seen if i == send_id] == [SENDING, COMPLETED]
+
+
+def test_a_large_send_among_small_ones_keeps_its_chunks(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = Runtime.start(settings)
+    runtime.dispatcher.chunk_size = 7  # the Android app's 7 devices fit; all 20 take three
+    with TestClient(create_app(settings, runtime)) as client:
+        _schedule_batch(client, 5, big=1)
+        asked = _writes_by_kind(runtime, monkeypatch)
+        runtime.clock.advance(3600)
+        settle(client)
+        _assert_each_fanned_out_once(client)
+        counts = [s.delivery_count for s in stored_sends(client)]
+        large = [n for n in counts if n > 7]
+        assert 20 in large
+        assert len(large) < len(counts)  # the small ones share one batch
+        assert asked.count("fan_out_batch") == 1
+        assert asked.count("insert_chunk") == sum(-(-n // 7) for n in large)
+
+
+def test_small_sends_go_out_between_the_chunks_of_a_large_one(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = Runtime.start(settings)
+    runtime.dispatcher.chunk_size = 7
+    finished: list[int] = []
+    real_finish = emulator.storage.dispatch.finish
+
+    def recorded(job: Any, *args: Any) -> Any:
+        finished.append(job.id)
+        return real_finish(job, *args)
+
+    monkeypatch.setattr(emulator.storage.dispatch, "finish", recorded)
+    with TestClient(create_app(settings, runtime)) as client:
+        real_rows = emulator.fanout.deliveries.delivery_rows
+        sent_meanwhile: list[str] = []
+
+        def rows_then_a_small_send(send_id: int, *args: Any) -> Any:
+            if send_id == 1 and not sent_meanwhile:
+                # Accepted while the big send's first chunk is being rendered.
+                sent_meanwhile.append(send(client, inline_send()))
+            return real_rows(send_id, *args)
+
+        monkeypatch.setattr(emulator.fanout.dispatcher, "delivery_rows", rows_then_a_small_send)
+        send(client, {"content": {"title": "All"}})
+        settle(client)
+        _assert_each_fanned_out_once(client)
+        assert sent_meanwhile
+        # The small one did not wait for the whole fan-out before it.
+        assert finished == [2, 1]
+
+
+def test_a_batch_cut_short_by_a_stopped_writer_is_done_once_on_restart(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_batch = emulator.storage.dispatch.fan_out_batch
+
+    def stopped_mid_batch(*args: Any) -> Any:
+        write = real_batch(*args)
+
+        def write_then_stop(connection: Any) -> Any:
+            write(connection)  # every row of the batch written, none committed
+            raise WriterClosed("the writer is closed")
+
+        return write_then_stop
+
+    with TestClient(create_app(settings)) as client:
+        monkeypatch.setattr(emulator.storage.dispatch, "fan_out_batch", stopped_mid_batch)
+        _schedule_batch(client, 8)
+        runtime_of(client).clock.advance(3600)
+        settle(client)
+        assert {s.status for s in stored_sends(client)} == {SCHEDULED}
+        assert deliveries_of(runtime_of(client)) == []
+
+    monkeypatch.undo()
+    with TestClient(create_app(settings)) as client:
+        runtime_of(client).clock.freeze(NOON + timedelta(hours=1))
+        settle(client)
+        _assert_each_fanned_out_once(client)

@@ -1,6 +1,7 @@
 """The dispatcher: fans accepted sends out into deliveries when they are due, in the background."""
 
 import asyncio
+import json
 import logging
 import threading
 import time
@@ -208,6 +209,9 @@ class Dispatcher:
         chunks, one by one, so a big audience never holds the small sends back."""
         small: list[_Rendered] = []
         large: list[tuple[Job, Iterator[Recipient], Dialect]] = []
+        rendered = 0
+        # A burst often repeats one content (a test loop, a load test): compiled once.
+        compiled: dict[tuple[str, bool], SendContent] = {}
         for job in dispatch.load_jobs(self._engine, send_ids):
             if self._stopping:
                 return
@@ -217,10 +221,16 @@ class Dispatcher:
                 if job.status == SENDING or len(first) > self.chunk_size:
                     large.append((job, chain(first, recipients), dialect))
                 else:
-                    small.append(self._render(job, first, dialect))
+                    small.append(self._render(job, first, dialect, compiled))
+                    rendered += len(first)
             except Exception as error:
                 self._give_up(job.id, error)
-            time.sleep(0)  # hand the GIL to the event loop between sends (see _fan_out)
+            if rendered >= SLICE:
+                # Hand the GIL to the event loop every SLICE recipients, as _fan_out does.
+                # Not after every send: each pause can wait a whole switch interval (5 ms)
+                # to get it back, and a batch of small sends would crawl.
+                rendered = 0
+                time.sleep(0)
         self._write_batch(small)
         if small_only:
             return
@@ -232,8 +242,17 @@ class Dispatcher:
             except Exception as error:
                 self._give_up(job.id, error)
 
-    def _render(self, job: Job, recipients: list[Recipient], dialect: Dialect) -> "_Rendered":
-        content = SendContent.compile(job.content, dialect)
+    def _render(
+        self,
+        job: Job,
+        recipients: list[Recipient],
+        dialect: Dialect,
+        compiled: dict[tuple[str, bool], SendContent],
+    ) -> "_Rendered":
+        key = (json.dumps(job.content, sort_keys=True), dialect.transactional)
+        content = compiled.get(key)
+        if content is None:
+            content = compiled[key] = SendContent.compile(job.content, dialect)
         misses = Misses(transactional=dialect.transactional)
         now = self._clock.now()
         planner = self._behaviour.planner(job.transaction_id, now)

@@ -1,5 +1,6 @@
 """The dispatcher's SQL: which sends are due, a send's fan-out job, and its status moves."""
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -14,6 +15,7 @@ from emulator.storage.deliveries import (
     pending_deliveries,
     shown_items,
 )
+from emulator.storage.rows import sql_datetime
 from emulator.storage.sends import key_condition, send_item
 from emulator.storage.tables import (
     COMPLETED,
@@ -21,12 +23,20 @@ from emulator.storage.tables import (
     QUEUED,
     SCHEDULED,
     SENDING,
+    SENT,
     deliveries,
     sends,
 )
 
 _TOKEN = DELIVERY_COLUMNS.index("token")
 _STATUS = DELIVERY_COLUMNS.index("status")
+_APPLICATION = DELIVERY_COLUMNS.index("application_id")
+# Sends a batch may take: nothing of their fan-out is written yet.
+_FRESH = (QUEUED, SCHEDULED)
+_FINISH_SQL = (
+    "UPDATE send SET status = ?, updated_at = ?, completed_at = ?, fanned_out_at = ?, "
+    "delivery_count = ?, warnings = ? WHERE id = ?"
+)
 
 
 @dataclass
@@ -135,17 +145,7 @@ def insert_chunk(
         if still_sending is None:
             return None
         insert_deliveries(connection, rows)
-        tokens = {
-            row[_TOKEN] for row in rows if row[_TOKEN] in watched and row[_STATUS] == DELIVERED
-        }
-        if not tokens:
-            return []
-        shown = select(deliveries.c.id).where(
-            (deliveries.c.send_id == job.id)
-            & deliveries.c.token.in_(tokens)
-            & (deliveries.c.status == DELIVERED)
-        )
-        return shown_items(connection, [int(i) for i in connection.execute(shown).scalars()])
+        return _shown(connection, job, rows, watched)
 
     return write
 
@@ -191,23 +191,65 @@ def fan_out_batch(
     watched: frozenset[str],
     now: datetime,
 ) -> Callable[[Connection], list[BatchResult]]:
-    """One write fanning out many small sends whole, each with its rendered deliveries and
-    final warnings: Sending, its rows, then Completed (or Sending while deliveries wait for
-    their time), all in the one transaction. A crash before its commit leaves every send as
-    it was (Queued or Scheduled), so the next start does each once."""
+    """One write fanning out many fresh (Queued or Scheduled) sends whole, each with its
+    rendered deliveries and final warnings: its rows, then Completed (or Sending while
+    deliveries wait for their time), all in the one transaction. A crash before its commit
+    leaves every send as it was, so the next start does each once.
+
+    Plain SQL, and a statement per batch rather than per send: this runs on the event loop, and
+    building SQLAlchemy statements per send cost the requests beside it more than the writes
+    (py-spy, docs/PERFORMANCE.md)."""
 
     def write(connection: Connection) -> list[BatchResult]:
-        results: list[BatchResult] = []
-        for job, rows, warnings in items:
-            if not move_status(job, SENDING, now)(connection):
-                results.append(None)
-                continue
-            shown = insert_chunk(job, rows, watched)(connection)
-            status = finish(job, warnings, now)(connection)
-            results.append(None if status is None else (status, shown or []))
-        return results
+        ids = [job.id for job, _rows, _warnings in items]
+        found = select(sends.c.id, sends.c.transaction_id, sends.c.status).where(
+            sends.c.id.in_(ids)
+        )
+        stored = {
+            int(row.id): (str(row.transaction_id), str(row.status))
+            for row in connection.execute(found)
+        }
+        # Still as loaded: not reset, pruned, or moved on meanwhile.
+        claimed = [
+            item
+            for item in items
+            if item[0].status in _FRESH
+            and stored.get(item[0].id) == (item[0].transaction_id, item[0].status)
+        ]
+        if not claimed:
+            return [None] * len(items)
+        insert_deliveries(connection, [row for _job, rows, _w in claimed for row in rows])
+        stamp = sql_datetime(now)
+        finals = []
+        for job, rows, warnings in claimed:
+            waiting = any(row[_STATUS] == SENT for row in rows)
+            # A fresh send has no other deliveries; OR IGNORE drops a repeated device.
+            count = len({(row[_APPLICATION], row[_TOKEN]) for row in rows})
+            status = SENDING if waiting else COMPLETED
+            completed = None if waiting else stamp
+            finals.append((status, stamp, completed, stamp, count, json.dumps(warnings), job.id))
+        connection.exec_driver_sql(_FINISH_SQL, finals)
+        answers: dict[int, BatchResult] = {}
+        for (job, rows, _warnings), final in zip(claimed, finals, strict=True):
+            answers[job.id] = (str(final[0]), _shown(connection, job, rows, watched))
+        return [answers.get(job.id) for job, _rows, _warnings in items]
 
     return write
+
+
+def _shown(
+    connection: Connection, job: Job, rows: Sequence[DeliveryRow], watched: frozenset[str]
+) -> list[dict[str, Any]]:
+    """The pushes just shown to tokens with a device feed open (usually none)."""
+    tokens = {row[_TOKEN] for row in rows if row[_TOKEN] in watched and row[_STATUS] == DELIVERED}
+    if not tokens:
+        return []
+    shown = select(deliveries.c.id).where(
+        (deliveries.c.send_id == job.id)
+        & deliveries.c.token.in_(tokens)
+        & (deliveries.c.status == DELIVERED)
+    )
+    return shown_items(connection, [int(i) for i in connection.execute(shown).scalars()])
 
 
 def dispatch_now(connection: Connection, key: str, now: datetime) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ import emulator.fanout.dispatcher
 import emulator.fanout.personalise
 import emulator.storage.dispatch
 from emulator.app import create_app
+from emulator.events import EventKind
 from emulator.fanout.audience import Audience, iter_audience, resolve_audience
 from emulator.fanout.deliveries import SendContent, delivery_rows
 from emulator.fanout.personalise import Misses
@@ -557,13 +558,14 @@ def test_small_sends_go_out_between_the_chunks_of_a_large_one(
     runtime = Runtime.start(settings)
     runtime.dispatcher.chunk_size = 7
     finished: list[int] = []
-    real_finish = emulator.storage.dispatch.finish
+    publish = runtime.events.publish
 
-    def recorded(job: Any, *args: Any) -> Any:
-        finished.append(job.id)
-        return real_finish(job, *args)
+    def recorded(kind: EventKind, **data: Any) -> Any:
+        if kind == "send.status" and data["status"] == COMPLETED:
+            finished.append(data["id"])
+        return publish(kind, **data)
 
-    monkeypatch.setattr(emulator.storage.dispatch, "finish", recorded)
+    monkeypatch.setattr(runtime.events, "publish", recorded)
     with TestClient(create_app(settings, runtime)) as client:
         real_rows = emulator.fanout.deliveries.delivery_rows
         sent_meanwhile: list[str] = []

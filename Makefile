@@ -38,7 +38,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/inspection.py
-
+	$(BIN)/python bench/users.py
 	$(BIN)/python bench/reliability.py
 
 clean:

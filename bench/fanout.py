@@ -187,9 +187,14 @@ def server(settings: Settings, port: int) -> Iterator[str]:
 
 
 async def small_sends(
-    client: httpx.AsyncClient, stop: asyncio.Event, latencies: list[float], rate: float
+    client: httpx.AsyncClient,
+    stop: asyncio.Event,
+    latencies: list[float],
+    rate: float,
+    tracking_ids: list[str] | None = None,
 ) -> None:
-    """Open loop: a small send every 1/rate s, each timed on its own, whatever the server does."""
+    """Open loop: a small send every 1/rate s, each timed on its own, whatever the server does;
+    their tracking ids kept in `tracking_ids`, for the time each took to complete."""
     body = orjson.dumps(SMALL_SEND)
 
     async def one() -> None:
@@ -197,6 +202,8 @@ async def small_sends(
         response = await client.post("/rest/push/sendInstant", content=body, headers=HEADERS)
         latencies.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, response.text
+        if tracking_ids is not None:
+            tracking_ids.append(response.json()["data"]["trackingId"])
 
     tasks: list[asyncio.Task[None]] = []
     started = time.perf_counter()
@@ -219,6 +226,7 @@ async def over_http(base: str, rate: float, idle_seconds: float, rounds: int) ->
 
         # Each round: the big send, then small sends until its report exists (Completed).
         busy: list[float] = []
+        busy_ids: list[str] = []
         accepted_ms: list[float] = []
         tracking_ids: list[str] = []
         deliveries = 0
@@ -231,7 +239,7 @@ async def over_http(base: str, rate: float, idle_seconds: float, rounds: int) ->
             accepted_ms.append((time.perf_counter() - started) * 1000)
             tracking_id = response.json()["data"]["trackingId"]
             stop = asyncio.Event()
-            task = asyncio.create_task(small_sends(client, stop, busy, rate))
+            task = asyncio.create_task(small_sends(client, stop, busy, rate, busy_ids))
             params = {"trackingId": tracking_id, "applicationId": BIG_APP}
             while True:
                 report = await client.get("/rest/push/sendInstant", params=params, headers=HEADERS)
@@ -252,6 +260,7 @@ async def over_http(base: str, rate: float, idle_seconds: float, rounds: int) ->
         "opens": opens,
         "idle": idle,
         "busy": busy,
+        "busy_ids": busy_ids,
     }
 
 
@@ -304,6 +313,8 @@ def run_variant(folder: Path, args: argparse.Namespace, mixed: bool) -> dict[str
     with server(remote, free_port()) as base:
         result = asyncio.run(over_http(base, args.rate, args.idle_seconds, args.rounds))
     served = [fanout_seconds(remote.db, t) for t in result["tracking_ids"]]
+    # The small sends accepted during the fan-outs: how long until each was Completed.
+    result["busy_completed"] = [fanout_seconds(remote.db, t) * 1000 for t in result["busy_ids"]]
     alone_seconds = statistics.median(alone["timings"])
     served_seconds = statistics.median(served)
     return {
@@ -390,6 +401,10 @@ def main() -> int:
             f"small sends during the fan-out ({args.rate:g}/s)",
             *both(lambda v: describe(v["result"]["busy"])),
         ),
+        (
+            "the same small sends, 200 → Completed",
+            *both(lambda v: describe(v["result"]["busy_completed"])),
+        ),
     ]
     for measure, first, second in rows:
         print(
@@ -424,7 +439,9 @@ Measured {when} on this machine ({cores} cores, shared with other work) with
 uses every personalisation form. It times the fan-out twice: in an in-process runtime, and in
 a real `push-emulator serve` process on a free port (acceptance to completion, as the server
 recorded them) while small sends (one device each, fanned out too) arrive at a steady rate
-from an httpx client; their latency is compared with the same load on an idle server.
+from an httpx client; their latency is compared with the same load on an idle server, and
+the time each took from its acceptance to Completed (as the server recorded them) is the
+issue 16 target: p99 ≤ 100 ms while the big send fans out.
 
 Each measure runs twice, side by side in one run: on the plain devices, and on the mixed
 variant, where {share} % of the devices fail ({failures}, in turn)

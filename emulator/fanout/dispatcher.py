@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain, islice
@@ -96,6 +96,10 @@ class Dispatcher:
         self._stopping = False
         self._pending = True  # a start-up scan is owed: sends left by the last run
         self._busy = False
+        # Token clean-ups run here, one at a time and in order: rebuilding a large registry
+        # takes a while (0.2 s for 100,000 devices), and small sends need not wait for it.
+        self._cleaner = ThreadPoolExecutor(1, thread_name_prefix="emulator-cleanup")
+        self._cleanups: list[Future[None]] = []
         self._wakes = 0  # counts wake() calls: a large fan-out checks it between chunks
         # Sends that failed to dispatch (by transaction id), so they are not retried in a loop.
         self._given_up: set[str] = set()
@@ -117,6 +121,7 @@ class Dispatcher:
             self._condition.notify_all()
         if self._thread is not None:
             self._thread.join(timeout=30)
+        self._cleaner.shutdown(wait=True)
 
     @property
     def running(self) -> bool:
@@ -166,6 +171,7 @@ class Dispatcher:
                 except Exception:
                     log.exception("dispatcher pass failed")
                     sleep = MAX_SLEEP
+                self._await_cleanups()
                 with self._condition:
                     if self._pending:
                         continue
@@ -176,6 +182,20 @@ class Dispatcher:
             with self._condition:
                 self._busy = False
                 self._condition.notify_all()
+
+    def _clean_up(self, cleaned: set[tuple[str, str]]) -> None:
+        """Unregister these devices in the clean-up thread; the next pass may begin meanwhile."""
+        self._cleanups.append(self._cleaner.submit(self._unregister, cleaned))
+
+    def _await_cleanups(self) -> None:
+        """Before the dispatcher says it is idle, every clean-up is done; but a send that
+        arrives meanwhile is dispatched first, not after a registry rebuild."""
+        while self._cleanups and not self._pending and not self._stopping:
+            done, _waiting = wait(self._cleanups, timeout=0.01)
+            for future in done:
+                self._cleanups.remove(future)
+                if future.exception() is not None:
+                    log.error("a token clean-up failed", exc_info=future.exception())
 
     def _sleep_for(self, settle_at: datetime | None) -> float | None:
         """Until the next scheduled send, delayed delivery or planned open is due; forever
@@ -296,7 +316,7 @@ class Dispatcher:
                 self._events.publish_push(item["token"], item)
             cleaned |= rendered.planner.cleaned
         if cleaned:
-            self._unregister(cleaned)  # once per batch: it rebuilds the device registry
+            self._clean_up(cleaned)  # once per batch: it rebuilds the device registry
         for rendered, (status, _shown) in done:
             if status == COMPLETED:
                 self._publish_completed(rendered.job, rendered.rows[0] if rendered.rows else None)
@@ -357,7 +377,7 @@ class Dispatcher:
         if self._stopping:
             return  # left Sending: the next start finishes it without duplicating rows
         if planner.cleaned:
-            self._unregister(planner.cleaned)
+            self._clean_up(planner.cleaned)
         warnings = [*content.warnings, *misses.warnings(total)]
         self._complete(send, warnings, sample)
 

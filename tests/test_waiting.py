@@ -28,8 +28,11 @@ def counting(values: list[int]) -> tuple[Callable[[], int], "asyncio.Queue[int]"
     calls: asyncio.Queue[int] = asyncio.Queue()
 
     def count() -> int:
-        loop.call_soon_threadsafe(calls.put_nowait, values[0])
-        return values[0]
+        # Read once: the test may change the value as soon as it hears of this call, before
+        # this thread returns (reading it twice hung one run in a few hundred).
+        value = values[0]
+        loop.call_soon_threadsafe(calls.put_nowait, value)
+        return value
 
     return count, calls
 

@@ -10,15 +10,16 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import orjson
 
 from emulator import REST_PREFIX
 from emulator.cli.serve import add_settings_flags, settings_from
-from emulator.client import EmulatorClient, EmulatorError, WaitTimeout
 from emulator.settings import Settings
+
+if TYPE_CHECKING:
+    from emulator.client import EmulatorClient
 
 # Exit statuses of run itself, as `docker run` and shells spell them: the emulator did not
 # start; the command could not be executed; the command was not found.
@@ -108,7 +109,7 @@ def _write_lines(path: Path, records: Iterator[Any]) -> int:
     return count
 
 
-def _settle(client: EmulatorClient) -> None:
+def _settle(client: "EmulatorClient") -> None:
     """Let sends already accepted finish their fan-out, so the export has their deliveries."""
     pending = client.sends(status="Queued") + client.sends(status="Sending")
     for item in pending:
@@ -119,6 +120,11 @@ def _save(args: argparse.Namespace, url: str, admin_token: str | None) -> bool:
     """Write --export and --journal while the emulator still runs; False when one failed."""
     if args.export is None and args.journal is None:
         return True
+    # Imported here: every command, `serve` too, parses this module, and httpx is ~50 ms.
+    import httpx
+
+    from emulator.client import EmulatorClient, EmulatorError, WaitTimeout
+
     try:
         with EmulatorClient(url, admin_token=admin_token) as client:
             if args.export is not None:

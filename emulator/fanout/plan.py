@@ -55,9 +55,16 @@ class DeviceBehaviour:
 
     def planner(self, transaction_id: str, now: datetime) -> "Planner":
         seed = self.seed()
+
         # Each send draws from its own generator: with EMULATOR_SEED the same send (same
         # transaction id) gets the same delays and opens on every run, in any order.
-        rng = random.Random(f"{seed}:{transaction_id}") if seed is not None else random.Random()
+        # Made at the first draw, if any: most sends draw nothing, and an unseeded Random
+        # reads os.urandom, which gives up the GIL in the middle of a fan-out.
+        def rng() -> random.Random:
+            return (
+                random.Random(f"{seed}:{transaction_id}") if seed is not None else random.Random()
+            )
+
         return Planner(self.defaults, self.rules if self.rules.active else None, rng, now)
 
 
@@ -69,11 +76,17 @@ class Planner:
     """The plans of one send's deliveries, all from `now`, the moment it fans out."""
 
     def __init__(
-        self, defaults: Defaults, rules: OutcomeBook | None, rng: random.Random, now: datetime
+        self,
+        defaults: Defaults,
+        rules: OutcomeBook | None,
+        rng: random.Random | Callable[[], random.Random],
+        now: datetime,
     ) -> None:
         self._defaults = defaults
         self._rules = rules
-        self._rng = rng
+        # A generator, or how to make one when the first draw needs it.
+        self._made: random.Random | None = rng if isinstance(rng, random.Random) else None
+        self._make = rng if not isinstance(rng, random.Random) else None
         self._now = now
         self._now_sql = sql_datetime(now)
         # Devices whose delivery came back final as unregistered or invalid at fan-out: the
@@ -84,6 +97,13 @@ class Planner:
         # Plans that draw nothing (no rule, a fixed delay, no opens), by what decides them:
         # the same for every such device, so a large fan-out makes each once.
         self._fixed: dict[tuple[str, str, str, str | None], tuple[PlanColumns, bool]] = {}
+
+    @property
+    def _rng(self) -> random.Random:
+        if self._made is None:
+            assert self._make is not None
+            self._made = self._make()
+        return self._made
 
     def plan(self, recipient: Recipient) -> PlanColumns:
         device, application = recipient.device, recipient.application

@@ -33,6 +33,8 @@ push_emulator_webhook_attempts_total{result="delivered"} 9.0
 async def metrics(runtime: RuntimeDep) -> Response:
     """Requests, sends, deliveries, storage, the writer, streams, webhooks and faults."""
     assert runtime.metrics is not None  # app.py serves this route only when metrics are on
-    # Off the loop: a scrape counts rows in the database.
+    # Every write queued before the scrape (the journal rows of the answers already sent)
+    # is counted; then off the loop, since a scrape counts rows in the database.
+    await runtime.writer.barrier()
     text = await run_in_threadpool(runtime.metrics.render)
     return Response(text, media_type=CONTENT_TYPE)

@@ -70,8 +70,11 @@ def purge_api_user(connection: Connection, api_user: str) -> dict[str, int]:
 
 
 def clear_all(connection: Connection) -> None:
-    clear_sends(connection)
-    clear_journal(connection)
+    """Every send, delivery and journal row. Plain statements: this runs in the reset before
+    every test, where building SQLAlchemy's was most of the write's time (py-spy)."""
+    for table in (deliveries, sends, journal):
+        # Names from our own table metadata, never from input.
+        connection.exec_driver_sql(f"DELETE FROM {table.name}")  # noqa: S608
 
 
 @dataclass(frozen=True)

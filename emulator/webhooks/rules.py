@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from emulator.bodies import RuleError, parse_rule_list, read_rule_file
@@ -80,6 +79,8 @@ class WebhookRule(BaseModel):
     def _web_url(cls, value: str) -> str:
         if _CONTROL.search(value):
             raise ValueError("must not hold spaces or control characters")
+        import httpx  # only when a webhook is set: the server starts without it
+
         try:
             parts = urlsplit(value)
             _ = parts.port  # a port that is not a number raises here

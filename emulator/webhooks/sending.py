@@ -5,14 +5,17 @@ import hashlib
 import hmac
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import httpx
 import orjson
 
 from emulator import __version__
 from emulator.events import Event
 from emulator.storage.paging import iso
 from emulator.webhooks.rules import WebhookRule
+
+if TYPE_CHECKING:
+    import httpx
 
 SIGNATURE_HEADER = "X-Push-Emulator-Signature"
 EVENT_HEADER = "X-Push-Emulator-Event"
@@ -69,9 +72,11 @@ def _answer_snippet(status: int, answer: bytes) -> str:
 
 
 async def post(
-    client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str], timeout: float
+    client: "httpx.AsyncClient", url: str, body: bytes, headers: dict[str, str], timeout: float
 ) -> Outcome:
     """POST once; every failure is an Outcome naming it, never an exception."""
+    import httpx  # loaded with the first attempt: the server starts without it
+
     started = time.perf_counter()
     status: int | None = None
     error: str | None = None

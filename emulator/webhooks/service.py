@@ -13,9 +13,7 @@ import threading
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from emulator.clock import Clock
 from emulator.events import WEBHOOK, Event, EventBus
@@ -23,6 +21,9 @@ from emulator.settings import Settings
 from emulator.webhooks.log import DELIVERED, FAILED, GAVE_UP, AttemptLog, Result
 from emulator.webhooks.rules import WebhookRule, masked_url
 from emulator.webhooks.sending import Outcome, event_body, post, request_headers
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("emulator.webhooks")
 
@@ -137,14 +138,6 @@ class WebhookService:
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
         self._slots = asyncio.Semaphore(self._settings.webhook_in_flight)
-        self._client = httpx.AsyncClient(
-            timeout=self._settings.webhook_timeout,
-            follow_redirects=False,
-            # Receivers are services of the same stack: a proxy from the environment would
-            # only stand between them.
-            trust_env=False,
-            limits=httpx.Limits(max_connections=self._settings.webhook_in_flight),
-        )
         # Fresh lanes on this loop (their events and tasks belong to it), listening if any.
         self.replace(self._rules)
         try:
@@ -155,8 +148,25 @@ class WebhookService:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await self._client.aclose()
+            if self._client is not None:
+                await self._client.aclose()
             self._loop = self._client = self._slots = None
+
+    def _http(self) -> "httpx.AsyncClient":
+        """The client, made with the first attempt: httpx is not loaded before one (it is
+        ~50 ms of the server's start), and most runs have no webhook."""
+        if self._client is None:
+            import httpx
+
+            self._client = httpx.AsyncClient(
+                timeout=self._settings.webhook_timeout,
+                follow_redirects=False,
+                # Receivers are services of the same stack: a proxy from the environment
+                # would only stand between them.
+                trust_env=False,
+                limits=httpx.Limits(max_connections=self._settings.webhook_in_flight),
+            )
+        return self._client
 
     def _listen(self, wanted: bool) -> None:
         """Listen to the bus only while there are webhooks: with none, an event costs the
@@ -230,7 +240,6 @@ class WebhookService:
                 log.exception("webhook %d: delivering event %d failed", lane.index, event.id)
 
     async def _deliver(self, lane: Lane, event: Event) -> None:
-        assert self._client is not None
         assert self._slots is not None
         body = event_body(event, self._settings.instance)
         headers = request_headers(lane.rule, event, body)
@@ -238,7 +247,7 @@ class WebhookService:
             at = self._clock.now()
             async with self._slots:
                 outcome = await post(
-                    self._client, lane.rule.url, body, headers, self._settings.webhook_timeout
+                    self._http(), lane.rule.url, body, headers, self._settings.webhook_timeout
                 )
             result = DELIVERED if outcome.ok else GAVE_UP if attempt == TRIES else FAILED
             self._record(lane, event, attempt, at, result, outcome)

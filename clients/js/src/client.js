@@ -76,6 +76,18 @@ function queryString(operation, given) {
   return text ? `?${text}` : "";
 }
 
+// What PATCH /_emulator/devices/{token} may change.
+const DEVICE_CHANGES = Object.freeze(["status", "engaged", "language", "contactKey", "outcome"]);
+
+// Web push tokens may be URLs: every character but the unreserved ones is escaped.
+function devicePath(token) {
+  return `/devices/${encodeURIComponent(token)}`;
+}
+
+function contactPath(tableId, contactKey) {
+  return `/contacts/${encodeURIComponent(tableId)}/${encodeURIComponent(contactKey)}`;
+}
+
 async function bodyOf(response) {
   const text = await response.text();
   try {
@@ -93,11 +105,19 @@ async function refusal(response) {
 
 /** Reads and controls a running emulator: `sends()`, `lastSend()`, `waitForSends()`, … */
 export class EmulatorClient {
-  constructor({ url = defaultUrl(), adminToken = environment("EMULATOR_ADMIN_TOKEN"), timeout = 30_000 } = {}) {
+  constructor({
+    url = defaultUrl(),
+    adminToken = environment("EMULATOR_ADMIN_TOKEN"),
+    timeout = 30_000,
+    apiUser = undefined,
+  } = {}) {
     this.url = url.replace(/\/+$/, "");
     this.restUrl = this.url + REST_PREFIX;
     this.timeout = timeout;
     this.headers = adminToken ? { Authorization: `Bearer ${adminToken}` } : {};
+    // With `apiUser`, every read, wait and clear is that API user's alone (see scoped()).
+    this.apiUser = apiUser;
+    this.#options = { url: this.url, adminToken, timeout };
     this.faults = {
       /** The rules in force, with how often each fired. */
       list: () => this.#call("GET", "/faults"),
@@ -120,6 +140,54 @@ export class EmulatorClient {
       set: (setting) => this.#call("PUT", "/clock", setting),
       advance: (seconds) => this.#call("POST", "/clock/advance", { seconds }),
     };
+    this.webhooks = {
+      /** The webhooks in force, with how many attempts each made. */
+      list: () => this.#call("GET", "/webhooks"),
+      /** Replace every webhook: `[{url, events?, secret?, delayMs?, headers?}]`. */
+      set: (webhooks) => this.#call("PUT", "/webhooks", webhooks),
+      clear: () => this.#call("DELETE", "/webhooks"),
+      /** The attempt log, newest first (`webhook`, `eventKind`, `result`, `limit`, …). */
+      deliveries: async (filters = {}) =>
+        (await this.#call("GET", "/webhooks/deliveries" + queryString("GET /_emulator/webhooks/deliveries", filters)))
+          .items,
+      /** Resolves once `count` matching attempts are logged; a WaitTimeoutError after `timeout` s. */
+      waitForDeliveries: async ({ count = 1, timeout = 10, ...filters } = {}) => {
+        const query = queryString("GET /_emulator/webhooks/deliveries/wait", { ...filters, count, timeout });
+        const response = await this.#fetch("GET", "/webhooks/deliveries/wait" + query, {
+          timeout: timeout * 1000 + WAIT_MARGIN_MS,
+        });
+        if (response.status === 408) throw new WaitTimeoutError(await response.json());
+        if (!response.ok) throw await refusal(response);
+        return (await response.json()).items;
+      },
+    };
+  }
+
+  #options;
+
+  /** The filters, limited to this client's API user when it has one. */
+  #scoped(filters = {}) {
+    if (this.apiUser === undefined) return filters;
+    if (filters.apiUser !== undefined && filters.apiUser !== this.apiUser) {
+      throw new TypeError(`this client is scoped to API user ${JSON.stringify(this.apiUser)}, not ${JSON.stringify(filters.apiUser)}`);
+    }
+    return { ...filters, apiUser: this.apiUser };
+  }
+
+  #scopeQuery(operation) {
+    return this.apiUser === undefined ? "" : queryString(operation, { apiUser: this.apiUser });
+  }
+
+  /** Every item of a cursor-paged listing. */
+  async #everyPage(path, operation, filters) {
+    const items = [];
+    let cursor = filters.cursor;
+    do {
+      const page = await this.#call("GET", path + queryString(operation, { ...filters, cursor }));
+      items.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor && filters.limit === undefined);
+    return items;
   }
 
   async #fetch(method, path, { body, timeout = this.timeout, signal } = {}) {
@@ -143,7 +211,7 @@ export class EmulatorClient {
 
   /** One page: `{items, nextCursor}`; pass `cursor: nextCursor` for the next one. */
   async sendsPage(filters = {}) {
-    return this.#call("GET", "/sends" + queryString("GET /_emulator/sends", filters));
+    return this.#call("GET", "/sends" + queryString("GET /_emulator/sends", this.#scoped(filters)));
   }
 
   /** Matching sends, newest first (`limit`, default 50). */
@@ -182,7 +250,7 @@ export class EmulatorClient {
    * misses after `timeout` seconds.
    */
   async waitForSends({ count = 1, timeout = 10, ...filters } = {}) {
-    const query = queryString("GET /_emulator/sends/wait", { ...filters, count, timeout });
+    const query = queryString("GET /_emulator/sends/wait", { ...this.#scoped(filters), count, timeout });
     const response = await this.#fetch("GET", "/sends/wait" + query, {
       timeout: timeout * 1000 + WAIT_MARGIN_MS,
     });
@@ -193,12 +261,12 @@ export class EmulatorClient {
 
   /** Clear every send and delivery; resolves with how many sends went. */
   async clearSends() {
-    return (await this.#call("DELETE", "/sends")).deleted;
+    return (await this.#call("DELETE", "/sends" + this.#scopeQuery("DELETE /_emulator/sends"))).deleted;
   }
 
   /** Every matching send with its deliveries, oldest first, read as the NDJSON streams. */
   async *export(filters = {}) {
-    const query = queryString("GET /_emulator/export", filters);
+    const query = queryString("GET /_emulator/export", this.#scoped(filters));
     const response = await this.#fetch("GET", "/export" + query, { timeout: 0 });
     if (!response.ok) throw await refusal(response);
     yield* jsonLines(response.body);
@@ -208,7 +276,7 @@ export class EmulatorClient {
 
   /** One page of the /rest journal: `{items, nextCursor}`. */
   async requestsPage(filters = {}) {
-    return this.#call("GET", "/requests" + queryString("GET /_emulator/requests", filters));
+    return this.#call("GET", "/requests" + queryString("GET /_emulator/requests", this.#scoped(filters)));
   }
 
   /** Requests under /rest, refused ones included, newest first. */
@@ -217,7 +285,7 @@ export class EmulatorClient {
   }
 
   async clearRequests() {
-    return (await this.#call("DELETE", "/requests")).deleted;
+    return (await this.#call("DELETE", "/requests" + this.#scopeQuery("DELETE /_emulator/requests"))).deleted;
   }
 
   // Events
@@ -233,7 +301,10 @@ export class EmulatorClient {
         throw new TypeError(`unknown event kind ${JSON.stringify(kind)}; known: ${EVENT_KINDS.join(", ")}`);
       }
     }
-    const query = kinds?.length ? `?kinds=${encodeURIComponent(kinds.join(","))}` : "";
+    const query = queryString("GET /_emulator/events", {
+      kinds: kinds?.length ? kinds.join(",") : undefined,
+      apiUser: this.apiUser,
+    });
     return new EventStream((abort) => this.#fetch("GET", "/events" + query, { signal: abort }), signal);
   }
 
@@ -241,6 +312,11 @@ export class EmulatorClient {
 
   /** Clear sends, deliveries and the journal; reset clock, ids, tokens, buckets; reload fixtures. */
   async reset({ keepTokens = false } = {}) {
+    if (this.apiUser !== undefined) {
+      throw new TypeError(
+        `this client is scoped to API user ${JSON.stringify(this.apiUser)}: reset() would clear every user's sends; use clearSends()`,
+      );
+    }
     await this.#call("POST", "/reset", { keepTokens });
   }
 
@@ -265,6 +341,100 @@ export class EmulatorClient {
   /** Mark a delivery clicked (and so opened). */
   async click(deliveryId) {
     return this.#call("POST", `/deliveries/${encodeURIComponent(deliveryId)}/click`);
+  }
+
+  /** Fan a Scheduled send out now, without moving the clock (an EmulatorError 409 if it is not Scheduled). */
+  async dispatchNow(trackingId) {
+    return this.#call("POST", `/sends/${encodeURIComponent(trackingId)}/dispatch`);
+  }
+
+  // API users: one per test on a shared emulator
+
+  /** A new API user (whatever is left out is generated); its password and tokens are shown here only. */
+  async createUser(fields = {}) {
+    return this.#call("POST", "/api-users", fields);
+  }
+
+  /** Every API user, the fixtures' and those created at run time; no secrets. */
+  async users() {
+    return (await this.#call("GET", "/api-users")).items;
+  }
+
+  /** Remove a created API user, its tokens and buckets; `purge` also deletes its sends and journal rows. */
+  async deleteUser(userkey, { purge = false } = {}) {
+    const query = queryString("DELETE /_emulator/api-users/{userkey}", { purge: purge ? "true" : "false" });
+    return this.#call("DELETE", `/api-users/${encodeURIComponent(userkey)}${query}`);
+  }
+
+  /** A client of the same emulator whose every read, wait and clear is `userkey`'s alone. */
+  scoped(userkey) {
+    return new EmulatorClient({ ...this.#options, apiUser: userkey });
+  }
+
+  // The device registry (changes apply to the next send; a reset restores the fixtures)
+
+  /** Every matching device (`applicationId`, `contactKey`, `token`, `status`; `limit` for one page). */
+  async devices(filters = {}) {
+    return this.#everyPage("/devices", "GET /_emulator/devices", filters);
+  }
+
+  async device(token, { applicationId } = {}) {
+    return this.#call("GET", devicePath(token) + queryString("GET /_emulator/devices/{token}", { applicationId }));
+  }
+
+  /** Add devices, each validated as in devices.json (a 400 names the record and field; a token taken is a 409). */
+  async addDevices(...devices) {
+    return (await this.#call("POST", "/devices", devices)).items;
+  }
+
+  /** Change `status`, `engaged`, `language`, `contactKey` or `outcome`; another key is a TypeError before any call. */
+  async updateDevice(token, changes, { applicationId } = {}) {
+    const unknown = Object.keys(changes).filter((name) => !DEVICE_CHANGES.includes(name));
+    if (unknown.length > 0) {
+      throw new TypeError(`unknown device change(s) ${unknown.join(", ")}; known: ${DEVICE_CHANGES.join(", ")}`);
+    }
+    const query = queryString("PATCH /_emulator/devices/{token}", { applicationId });
+    return this.#call("PATCH", devicePath(token) + query, changes);
+  }
+
+  async deleteDevice(token, { applicationId } = {}) {
+    return this.#call("DELETE", devicePath(token) + queryString("DELETE /_emulator/devices/{token}", { applicationId }));
+  }
+
+  /** What this device was shown, newest first. */
+  async deviceInbox(token, filters = {}) {
+    return this.#everyPage(devicePath(token) + "/inbox", "GET /_emulator/devices/{token}/inbox", filters);
+  }
+
+  /** Every matching contact (`tableId`, `contactKey`). */
+  async contacts(filters = {}) {
+    return this.#everyPage("/contacts", "GET /_emulator/contacts", filters);
+  }
+
+  async addContacts(tableId, ...contacts) {
+    return (await this.#call("POST", `/contacts/${encodeURIComponent(tableId)}`, contacts)).items;
+  }
+
+  async updateContact(tableId, contactKey, fields) {
+    return this.#call("PATCH", contactPath(tableId, contactKey), fields);
+  }
+
+  async deleteContact(tableId, contactKey) {
+    return this.#call("DELETE", contactPath(tableId, contactKey));
+  }
+
+  /** Replace the device outcome rules, e.g. `{match: {platform: "ios"}, outcome: "throttled", trigger: {probability: 0.3, seed: 7}}`. */
+  async setOutcomes(...rules) {
+    return this.#call("PUT", "/device-outcomes", rules);
+  }
+
+  /** The rules in force, each with how often it `fired`. */
+  async outcomes() {
+    return this.#call("GET", "/device-outcomes");
+  }
+
+  async clearOutcomes() {
+    await this.#call("DELETE", "/device-outcomes");
   }
 
   /**

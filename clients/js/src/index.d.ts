@@ -1,7 +1,23 @@
 // Types of push-emulator's JavaScript client. The shapes of what the API answers are in
 // generated.d.ts, generated from the emulator's OpenAPI document.
 import type {
+  ApiUser,
   ClockSetting,
+  Contact,
+  ContactItem,
+  DeletedApiUser,
+  Device,
+  DeviceChanges,
+  DeviceRecord,
+  DispatchedNow,
+  NewApiUser,
+  OutcomeRule,
+  OutcomeStatus,
+  PushItem,
+  ShownApiUser,
+  WebhookAttempt,
+  WebhookRule,
+  WebhookStatus,
   ClockState,
   EmulatorEvent,
   Engagement,
@@ -54,6 +70,36 @@ export interface ClientOptions {
   adminToken?: string;
   /** Milliseconds a call may take (waits get their own timeout plus 30 s). */
   timeout?: number;
+  /** Every read, wait and clear is this API user's alone (what `scoped()` gives). */
+  apiUser?: string;
+}
+
+/** GET /_emulator/devices' filters; `limit` reads one page only. */
+export interface DeviceQuery {
+  applicationId?: string;
+  contactKey?: string;
+  token?: string;
+  status?: "active" | "unregistered";
+  limit?: number;
+  cursor?: string;
+}
+
+/** GET /_emulator/contacts' filters; `limit` reads one page only. */
+export interface ContactQuery {
+  tableId?: string;
+  contactKey?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** The webhook attempt log's filters (see GET /_emulator/webhooks/deliveries). */
+export interface WebhookLogQuery {
+  webhook?: number;
+  eventKind?: string;
+  result?: WebhookAttempt["result"];
+  eventId?: number;
+  limit?: number;
+  cursor?: string;
 }
 
 export interface WaitOptions extends WaitQuery {
@@ -123,9 +169,42 @@ export declare class EmulatorClient {
     set(setting: ClockSetting): Promise<ClockState>;
     advance(seconds: number): Promise<ClockState>;
   };
+  readonly webhooks: {
+    list(): Promise<WebhookStatus[]>;
+    set(webhooks: WebhookRule[]): Promise<WebhookStatus[]>;
+    clear(): Promise<unknown>;
+    deliveries(filters?: WebhookLogQuery): Promise<WebhookAttempt[]>;
+    /** Rejects with a WaitTimeoutError after `timeout` seconds. */
+    waitForDeliveries(options?: WebhookLogQuery & { count?: number; timeout?: number }): Promise<WebhookAttempt[]>;
+  };
   /** Read the seed; `seed(n)` sets it, `seed(null)` goes back to random ids. */
   seed(): Promise<SeedSetting>;
   seed(value: number | null): Promise<SeedSetting>;
+  /** Fan a Scheduled send out now, without moving the clock. */
+  dispatchNow(trackingId: string): Promise<DispatchedNow>;
+
+  /** The API user this client is scoped to, if any. */
+  readonly apiUser: string | undefined;
+  /** The new user, with its password and tokens (shown this once). */
+  createUser(fields?: NewApiUser): Promise<ApiUser>;
+  users(): Promise<ShownApiUser[]>;
+  deleteUser(userkey: string, options?: { purge?: boolean }): Promise<DeletedApiUser>;
+  /** A client whose every read, wait and clear is `userkey`'s alone; its reset() throws. */
+  scoped(userkey: string): EmulatorClient;
+
+  devices(filters?: DeviceQuery): Promise<DeviceRecord[]>;
+  device(token: string, options?: { applicationId?: string }): Promise<DeviceRecord>;
+  addDevices(...devices: Device[]): Promise<DeviceRecord[]>;
+  updateDevice(token: string, changes: DeviceChanges, options?: { applicationId?: string }): Promise<DeviceRecord>;
+  deleteDevice(token: string, options?: { applicationId?: string }): Promise<DeviceRecord>;
+  deviceInbox(token: string, filters?: { applicationId?: string; limit?: number; cursor?: string }): Promise<PushItem[]>;
+  contacts(filters?: ContactQuery): Promise<ContactItem[]>;
+  addContacts(tableId: string, ...contacts: Contact[]): Promise<ContactItem[]>;
+  updateContact(tableId: string, contactKey: string, fields: Partial<Contact>): Promise<ContactItem>;
+  deleteContact(tableId: string, contactKey: string): Promise<ContactItem>;
+  setOutcomes(...rules: OutcomeRule[]): Promise<OutcomeStatus[]>;
+  outcomes(): Promise<OutcomeStatus[]>;
+  clearOutcomes(): Promise<void>;
 }
 
 /** Every `serve` setting in camelCase; each is the flag --kebab-case and EMULATOR_SNAKE_CASE. */

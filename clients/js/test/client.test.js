@@ -240,3 +240,95 @@ test("a client of a server that is not there rejects with fetch's error", async 
   const gone = new EmulatorClient({ url: "http://127.0.0.1:1", timeout: 2000 });
   await assert.rejects(gone.sends(), TypeError);
 });
+
+describe("API users, one per test", () => {
+  test("createUser's token sends as that user; a scoped client reads and clears only its sends", async () => {
+    const user = await client.createUser();
+    assert.ok(user.userkey);
+    await sendPush(emulator, { content: { title: "mine" } }, user.tokens[0]);
+    await sendPush(emulator, { content: { title: "theirs" } });
+    const mine = client.scoped(user.userkey);
+    await mine.waitForSends({ count: 1 });
+    assert.deepEqual((await mine.sends()).map((s) => s.content.content.title), ["mine"]);
+    assert.equal((await client.sends()).length, 2);
+    await assert.rejects(mine.sends({ apiUser: "demo-user" }), TypeError);
+    await assert.rejects(mine.reset(), TypeError);
+    assert.equal(await mine.clearSends(), 1);
+    assert.deepEqual((await client.sends()).map((s) => s.content.content.title), ["theirs"]);
+    assert.ok((await client.users()).some((u) => u.userkey === user.userkey));
+    const deleted = await client.deleteUser(user.userkey, { purge: true });
+    assert.equal(deleted.deleted, user.userkey);
+    assert.ok(!(await client.users()).some((u) => u.userkey === user.userkey));
+  });
+});
+
+describe("devices", () => {
+  const TOKEN = "js-client-device";
+
+  test("addDevices, updateDevice, devices and deleteDevice change the registry for the next send", async () => {
+    const [added] = await client.addDevices({ applicationId: ANDROID_APP, token: TOKEN, contactKey: "c-001" });
+    assert.equal(added.token, TOKEN);
+    await assert.rejects(client.addDevices({ applicationId: ANDROID_APP, token: TOKEN }), (error) => error.status === 409);
+    assert.deepEqual((await client.devices({ token: TOKEN })).map((d) => d.token), [TOKEN]);
+    await assert.rejects(client.updateDevice(TOKEN, { colour: "red" }), TypeError);
+    const changed = await client.updateDevice(TOKEN, { outcome: "unregistered" });
+    assert.equal(changed.outcome, "unregistered");
+    await sendPush(emulator, { applicationIds: [ANDROID_APP], content: { title: "to all" } });
+    const [sent] = await client.waitForSends({ count: 1 });
+    const detail = await client.send(sent.trackingId);
+    const delivery = detail.deliveries.find((d) => d.token === TOKEN);
+    assert.equal(delivery.outcome, "unregistered");
+    assert.equal((await client.deleteDevice(TOKEN)).token, TOKEN);
+    assert.deepEqual(await client.devices({ token: TOKEN }), []);
+  });
+
+  test("deviceInbox lists what a device was shown; contacts read the tables", async () => {
+    const [first] = await client.devices({ applicationId: ANDROID_APP, limit: 1 });
+    await sendPush(emulator, { applicationIds: [ANDROID_APP], content: { title: "shown" } });
+    await client.waitForSends({ count: 1 });
+    const [shown] = await client.deviceInbox(first.token);
+    assert.equal(shown.title, "shown");
+    const contacts = await client.contacts({ contactKey: "c-001" });
+    assert.ok(contacts.length >= 1);
+    assert.ok(contacts.every((c) => c.contactKey === "c-001"));
+  });
+
+  test("setOutcomes, outcomes and clearOutcomes", async () => {
+    const rules = await client.setOutcomes({ match: { platform: "android" }, outcome: "throttled" });
+    assert.equal(rules.length, 1);
+    await sendPush(emulator, { applicationIds: [ANDROID_APP], content: { title: "throttled" } });
+    const [sent] = await client.waitForSends({ count: 1 });
+    const detail = await client.send(sent.trackingId);
+    // The rule matched every Android delivery; a device already unregistered stays so.
+    const outcomes = new Set(detail.deliveries.map((d) => d.outcome));
+    assert.ok(outcomes.has("throttled"));
+    assert.ok([...outcomes].every((outcome) => ["throttled", "unregistered"].includes(outcome)));
+    assert.equal((await client.outcomes())[0].fired, detail.deliveries.length);
+    await client.clearOutcomes();
+    assert.deepEqual(await client.outcomes(), []);
+  });
+});
+
+describe("webhooks and dispatch now", () => {
+  test("webhooks.set, list, deliveries and clear; an attempt to a dead receiver is logged", async () => {
+    await client.webhooks.set([{ url: "http://127.0.0.1:9/nothing", events: ["send"] }]);
+    assert.equal((await client.webhooks.list()).length, 1);
+    await sendPush(emulator);
+    const [attempt] = await client.webhooks.waitForDeliveries({ count: 1, timeout: 20 });
+    assert.equal(attempt.eventKind, "send");
+    assert.ok((await client.webhooks.deliveries({ eventKind: "send" })).length >= 1);
+    await assert.rejects(client.webhooks.deliveries({ kind: "send" }), TypeError);
+    await client.webhooks.clear();
+    assert.deepEqual(await client.webhooks.list(), []);
+  });
+
+  test("dispatchNow fans a scheduled send out without moving the clock", async () => {
+    await sendPush(emulator, { content: { title: "later" }, scheduleDate: "2999-01-01 10:00" });
+    const [scheduled] = await client.sends({ status: "Scheduled" });
+    const dispatched = await client.dispatchNow(scheduled.trackingId);
+    assert.equal(dispatched.trackingId, scheduled.trackingId);
+    const [done] = await client.waitForSends({ trackingId: scheduled.trackingId });
+    assert.equal(done.status, "Completed");
+    await assert.rejects(client.dispatchNow(scheduled.trackingId), (error) => error.status === 409);
+  });
+});

@@ -42,6 +42,20 @@ export async function usage(): Promise<void> {
     if (error instanceof WaitTimeoutError) void error.nearMisses.map((miss) => miss.trackingId);
     if (error instanceof EmulatorError) void error.status;
   }
+  const user = await client.createUser({ permissions: ["instantPush"] });
+  const scoped: EmulatorClient = client.scoped(user.userkey);
+  const token: string | undefined = user.tokens?.[0];
+  void token;
+  await scoped.clearSends();
+  await client.deleteUser(user.userkey, { purge: true });
+  const [device] = await client.addDevices({ applicationId: "app", token: "t", outcome: "invalidToken" });
+  await client.updateDevice(device?.token ?? "t", { outcome: "throttled" });
+  await client.setOutcomes({ match: { platform: "ios" }, outcome: "throttled", trigger: { probability: 0.3, seed: 7 } });
+  const attempts = await client.webhooks.waitForDeliveries({ count: 1, eventKind: "send" });
+  void attempts.map((attempt) => attempt.result);
+  await client.dispatchNow("tracking-id");
+  // @ts-expect-error: a device change the registry does not take
+  await client.updateDevice("t", { colour: "red" });
   // @ts-expect-error: filters are the API's camelCase names
   await client.sends({ contact_key: "c-001" });
   // @ts-expect-error: an event kind the stream does not have

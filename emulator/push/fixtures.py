@@ -166,12 +166,19 @@ class FixtureSet:
     contact_numbers: dict[tuple[str, str], int] = field(
         default_factory=dict, repr=False, compare=False
     )
+    # False when the set replaced differs only in fields no key is made of (a device's status
+    # or engagement): the numbers are then handed on as they are. Renumbering 100,000
+    # devices and contacts was most of a token clean-up's time.
+    renumber: bool = field(default=True, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self.device_numbers = _numbered(self.device_numbers, map(device_key, self.devices))
-        self.contact_numbers = _numbered(
-            self.contact_numbers, (contact_key(t, c) for t in self.tables for c in t.contacts)
-        )
+        if self.renumber:
+            self.device_numbers = _numbered(self.device_numbers, map(device_key, self.devices))
+            self.contact_numbers = _numbered(
+                self.contact_numbers,
+                (contact_key(t, c) for t in self.tables for c in t.contacts),
+            )
+        self.renumber = True  # the next set made from this one renumbers unless told
         self.users_by_key = {u.userkey: u for u in self.api_users}
         self.static_tokens = {t: u for u in self.api_users for t in u.tokens}
         self.applications_by_id = {a.id.lower(): a for a in self.applications}

@@ -235,7 +235,8 @@ def _set_devices(
         ):
             devices[index] = device.model_copy(update=update)
             changed = True
-    return _replace(fixtures, devices=devices) if changed else None
+    # Only non-key fields changed: every device and contact keeps its number as it is.
+    return _replace(fixtures, devices=devices, renumber=False) if changed else None
 
 
 def unregister_devices(fixtures: FixtureSet, pairs: set[tuple[str, str]]) -> FixtureSet | None:

@@ -139,6 +139,25 @@ def test_clean_up_and_engagement_change_only_what_they_name(fixtures: FixtureSet
     assert registry.find_device(engaged, "fcm-ayse-redmi", None).engaged
 
 
+def test_a_clean_up_keeps_every_place_and_later_changes_number_as_before(
+    fixtures: FixtureSet,
+) -> None:
+    # A clean-up hands the numbers on without renumbering; the next change numbers again.
+    cleaned = registry.unregister_devices(fixtures, {(ANDROID_APP, "fcm-ada-pixel8")})
+    assert cleaned is not None
+    assert cleaned.device_numbers == fixtures.device_numbers
+    assert cleaned.contact_numbers == fixtures.contact_numbers
+    changed, _ = registry.add_devices(cleaned, NEW)
+    removed, _ = registry.remove_device(changed, "fcm-mehmet-galaxy", None)
+    new, gone = f"{ANDROID_APP}/fcm-new", f"{ANDROID_APP}/fcm-mehmet-galaxy"
+    assert removed.device_numbers[new] > max(fixtures.device_numbers.values())
+    assert gone not in removed.device_numbers
+    kept = {k: v for k, v in fixtures.device_numbers.items() if k != gone}
+    assert {k: v for k, v in removed.device_numbers.items() if k != new} == kept
+    listed = registry.list_devices(removed, {"applicationId": ANDROID_APP}, None, 3).items
+    assert [d["token"] for d in listed] == ["fcm-ada-pixel8", "fcm-ayse-redmi", "fcm-jonas-tab"]
+
+
 def test_contacts_are_added_changed_and_removed_by_table(fixtures: FixtureSet) -> None:
     changed, [added] = registry.add_contacts(
         fixtures, MASTER_TABLE.upper(), {"contactKey": "c-100", "first_name": "Zed"}

@@ -2,13 +2,13 @@
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING
 
 from starlette.datastructures import State
 from starlette.requests import ClientDisconnect, Request
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulator import CONTROL_PREFIX, REST_PREFIX, __version__
@@ -56,6 +56,7 @@ class EmulatorApp:
         rest: ASGIApp,
         probes: ASGIApp,
         build_control: Callable[[], "FastAPI"],
+        around_control: Callable[["FastAPI"], ASGIApp],
     ) -> None:
         self.runtime = runtime
         self.rest = rest
@@ -63,8 +64,10 @@ class EmulatorApp:
         self.state = State()  # tests and tools reach the runtime as app.state.runtime
         self.state.runtime = runtime
         self._build_control = build_control
+        self._around_control = around_control
         self._control: FastAPI | None = None
-        self._building: asyncio.Future[FastAPI] | None = None
+        self._control_stack: ASGIApp | None = None  # the FastAPI app inside the checks
+        self._building: asyncio.Future[ASGIApp] | None = None
         self._lock = threading.Lock()
         self._exit = AsyncExitStack()
 
@@ -76,17 +79,23 @@ class EmulatorApp:
         with self._lock:
             if self._control is None:
                 self._control = self._build_control()
+                self._control_stack = self._around_control(self._control)
             return self._control
 
     @property
     def routes(self) -> list[BaseRoute]:
         return self.fastapi.routes
 
-    async def _control_app(self) -> "FastAPI":
-        if self._control is not None:
-            return self._control
+    def _built_stack(self) -> ASGIApp:
+        self.fastapi  # noqa: B018 (builds it, and its stack, once)
+        assert self._control_stack is not None
+        return self._control_stack
+
+    async def _control_app(self) -> ASGIApp:
+        if self._control_stack is not None:
+            return self._control_stack
         if self._building is None:
-            self._building = asyncio.get_running_loop().run_in_executor(None, lambda: self.fastapi)
+            self._building = asyncio.get_running_loop().run_in_executor(None, self._built_stack)
         return await asyncio.shield(self._building)
 
     # -- ASGI ------------------------------------------------------------------------------
@@ -119,9 +128,7 @@ class EmulatorApp:
                     raise
                 await send({"type": "lifespan.startup.complete"})
                 # Ready now; assemble the rest of the app while the first requests come.
-                self._building = asyncio.get_running_loop().run_in_executor(
-                    None, lambda: self.fastapi
-                )
+                self._building = asyncio.get_running_loop().run_in_executor(None, self._built_stack)
             elif message["type"] == "lifespan.shutdown":
                 await self._stop()
                 await send({"type": "lifespan.shutdown.complete"})
@@ -173,6 +180,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> EmulatorAp
         metrics(rest_app, table),
         metrics(probes, list(health.routes)),
         lambda: _control_app(runtime, settings),
+        # The same checks and metrics around the FastAPI app, once it is built.
+        lambda control: metrics(_checked(control, settings), control.router.routes),
     )
 
 
@@ -183,7 +192,7 @@ def _checked(app: ASGIApp, settings: Settings) -> ASGIApp:
     )
 
 
-def _metrics_layer(runtime: Runtime) -> Callable[[ASGIApp, list[Route]], ASGIApp]:
+def _metrics_layer(runtime: Runtime) -> Callable[[ASGIApp, Sequence[BaseRoute]], ASGIApp]:
     """Outermost on every stack when metrics are on: it times and counts what every other
     layer answered."""
     if runtime.metrics is None:
@@ -246,19 +255,6 @@ def _control_app(runtime: Runtime, settings: Settings) -> "FastAPI":
         app.include_router(metrics.router, dependencies=admin)
     app.include_router(ui.pages)
     app.mount(ui.STATIC_URL, ui.static_files(), name="ui-static")
-
-    # The Host check and the header cap apply to every route. The last added is outermost.
-    app.add_middleware(HostCheckMiddleware, settings=settings)
-    app.add_middleware(HeaderLimitMiddleware, limit=settings.max_header_bytes)
-    if runtime.metrics is not None:
-        from emulator.middleware.metrics import MetricsMiddleware
-
-        app.add_middleware(
-            MetricsMiddleware,
-            metrics=runtime.metrics,
-            routes=app.router.routes,
-            prefix=CONTROL_PREFIX,
-        )
 
     async def http_error(request: Request, error: Exception) -> JsonResponse:
         assert isinstance(error, HTTPException)

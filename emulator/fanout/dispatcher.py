@@ -273,16 +273,19 @@ class Dispatcher:
         content = compiled.get(key)
         if content is None:
             content = compiled[key] = SendContent.compile(job.content, dialect)
-        misses = Misses(transactional=dialect.transactional)
-        now = self._clock.now()
-        planner = self._behaviour.planner(job.transaction_id, now)
+        misses, planner, created_at = self._start(job, dialect)
         rows = list(
-            delivery_rows(
-                job.id, content, recipients, sql_datetime(now), misses, planner, job.language
-            )
+            delivery_rows(job.id, content, recipients, created_at, misses, planner, job.language)
         )
         warnings = [*job.warnings, *content.warnings, *misses.warnings(len(rows))]
         return _Rendered(job, rows, list(dict.fromkeys(warnings)), planner)
+
+    def _start(self, job: Job, dialect: Dialect) -> tuple[Misses, Planner, str]:
+        """What a send's rendering keeps as it goes: the personalisation misses, the planner
+        that decides each delivery's outcome, delay and opens, and the rows' time."""
+        now = self._clock.now()
+        misses = Misses(transactional=dialect.transactional)
+        return misses, self._behaviour.planner(job.transaction_id, now), sql_datetime(now)
 
     def _write_batch(self, batch: list["_Rendered"]) -> None:
         """One writer round trip for the whole batch; the events after its commit."""
@@ -336,11 +339,7 @@ class Dispatcher:
         if send.status != SENDING and not self._set_status(send, SENDING):
             return
         content = SendContent.compile(send.content, dialect)
-        misses = Misses(transactional=dialect.transactional)
-        now = self._clock.now()
-        created_at = sql_datetime(now)
-        # Each delivery's outcome, delay and opens, decided as its row is rendered.
-        planner = self._behaviour.planner(send.transaction_id, now)
+        misses, planner, created_at = self._start(send, dialect)
         total = 0
         sample: DeliveryRow | None = None
         in_flight: list[tuple[Future[list[dict[str, Any]] | None], list[DeliveryRow]]] = []

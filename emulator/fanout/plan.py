@@ -79,14 +79,13 @@ class Planner:
         self,
         defaults: Defaults,
         rules: OutcomeBook | None,
-        rng: random.Random | Callable[[], random.Random],
+        rng: Callable[[], random.Random],
         now: datetime,
     ) -> None:
         self._defaults = defaults
         self._rules = rules
-        # A generator, or how to make one when the first draw needs it.
-        self._made: random.Random | None = rng if isinstance(rng, random.Random) else None
-        self._make = rng if not isinstance(rng, random.Random) else None
+        self._make_rng = rng  # called at the first draw, if any
+        self._made: random.Random | None = None
         self._now = now
         self._now_sql = sql_datetime(now)
         # Devices whose delivery came back final as unregistered or invalid at fan-out: the
@@ -101,8 +100,7 @@ class Planner:
     @property
     def _rng(self) -> random.Random:
         if self._made is None:
-            assert self._make is not None
-            self._made = self._make()
+            self._made = self._make_rng()
         return self._made
 
     def plan(self, recipient: Recipient) -> PlanColumns:

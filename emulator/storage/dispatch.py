@@ -1,6 +1,5 @@
 """The dispatcher's SQL: which sends are due, a send's fan-out job, and its status moves."""
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -16,7 +15,7 @@ from emulator.storage.deliveries import (
     pending_deliveries,
     shown_items,
 )
-from emulator.storage.rows import sql_datetime
+from emulator.storage.rows import sql_datetime, to_sql
 from emulator.storage.sends import key_condition, send_item
 from emulator.storage.tables import (
     COMPLETED,
@@ -63,9 +62,6 @@ class Job:
     language: str | None
 
 
-_JOB_COLUMNS = [sends.c[f.name] for f in fields(Job)]
-
-
 def _is_current(job: Job) -> ColumnElement[bool]:
     current: ColumnElement[bool] = (sends.c.id == job.id) & (
         sends.c.transaction_id == job.transaction_id
@@ -101,10 +97,8 @@ def due_sends(engine: Engine, now: datetime) -> list[tuple[int, str]]:
 
 
 def load_job(engine: Engine, send_id: int) -> Job | None:
-    # Core, not the ORM: this runs for every send, beside the requests, under one GIL.
-    with engine.connect() as connection:
-        row = connection.execute(select(*_JOB_COLUMNS).where(sends.c.id == send_id)).first()
-    return None if row is None else Job(**row._mapping)
+    found = load_jobs(engine, [send_id])
+    return found[0] if found else None
 
 
 def load_jobs(engine: Engine, send_ids: Sequence[int]) -> list[Job]:
@@ -250,7 +244,7 @@ def fan_out_batch(
             count = len({(row[_APPLICATION], row[_TOKEN]) for row in rows})
             status = SENDING if waiting else COMPLETED
             completed = None if waiting else stamp
-            finals.append((status, stamp, completed, stamp, count, json.dumps(warnings), job.id))
+            finals.append((status, stamp, completed, stamp, count, to_sql(warnings), job.id))
         connection.exec_driver_sql(_FINISH_SQL, finals)
         answers: dict[int, BatchResult] = {}
         for (job, rows, _warnings), final in zip(claimed, finals, strict=True):
@@ -264,6 +258,8 @@ def _shown(
     connection: Connection, job: Job, rows: Sequence[DeliveryRow], watched: frozenset[str]
 ) -> list[dict[str, Any]]:
     """The pushes just shown to tokens with a device feed open (usually none)."""
+    if not watched:
+        return []
     tokens = {row[_TOKEN] for row in rows if row[_TOKEN] in watched and row[_STATUS] == DELIVERED}
     if not tokens:
         return []

@@ -354,7 +354,7 @@ def _half_dispatch(runtime: Runtime, send_id: int, how_many: int) -> None:
         content = SendContent.compile(stored.content)
     recipients = resolve_audience(runtime.fixtures, audience)[:how_many]
     then = NOON - timedelta(days=1)
-    planner = Planner(Defaults(), None, random.Random(0), then)
+    planner = Planner(Defaults(), None, lambda: random.Random(0), then)
     rows = list(delivery_rows(send_id, content, recipients, sql_datetime(then), Misses(), planner))
 
     def write(connection: Any) -> None:

@@ -32,7 +32,7 @@ def recipient(failure: str | None = None, **device: Any) -> Recipient:
 def planner(rules: list[dict[str, Any]] | None = None, **defaults: Any) -> Planner:
     book = OutcomeBook(Clock())
     book.replace(parse_outcome_rules(rules or []))
-    return Planner(Defaults(**defaults), book if rules else None, random.Random(1), NOON)
+    return Planner(Defaults(**defaults), book if rules else None, lambda: random.Random(1), NOON)
 
 
 def test_an_undelayed_delivery_is_final_at_fan_out() -> None:

@@ -180,14 +180,20 @@ export class EmulatorClient {
 
   /** Every item of a cursor-paged listing. */
   async #everyPage(path, operation, filters) {
+    const read = (query) => this.#call("GET", path + queryString(operation, query));
     const items = [];
+    for await (const item of this.#items(read, filters, filters.limit !== undefined)) items.push(item);
+    return items;
+  }
+
+  /** Items page after page from `readPage(filters)`, following nextCursor (one page if `onePage`). */
+  async *#items(readPage, filters, onePage = false) {
     let cursor = filters.cursor;
     do {
-      const page = await this.#call("GET", path + queryString(operation, { ...filters, cursor }));
-      items.push(...page.items);
+      const page = await readPage({ ...filters, cursor });
+      yield* page.items;
       cursor = page.nextCursor;
-    } while (cursor && filters.limit === undefined);
-    return items;
+    } while (cursor && !onePage);
   }
 
   async #fetch(method, path, { body, timeout = this.timeout, signal } = {}) {
@@ -221,12 +227,7 @@ export class EmulatorClient {
 
   /** Every matching send, newest first, page after page. */
   async *iterateSends(filters = {}) {
-    let cursor = filters.cursor;
-    do {
-      const page = await this.sendsPage({ ...filters, cursor });
-      yield* page.items;
-      cursor = page.nextCursor;
-    } while (cursor);
+    yield* this.#items((query) => this.sendsPage(query), filters);
   }
 
   /** The newest send with this tracking id (or transaction id), with its deliveries. */

@@ -39,6 +39,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/inspection.py
 	$(BIN)/python bench/users.py
+	$(BIN)/python bench/rowcost.py
 	$(BIN)/python bench/reliability.py
 
 clean:

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +31,13 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer demo-token"
 wrk.body = [[%s]]
 """
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux): what a request costs the server,
+    far steadier than throughput when other work shares the cores."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_wrk(url: str, seconds: int, connections: int, script: Path) -> dict[str, float]:
@@ -62,26 +70,42 @@ TRANSACTIONAL_BODY: dict[str, object] = {
     "sendToAll": True,
     "current": {"bookingId": "B-42", "date": "Friday", "name": "Ada"},
 }
-# (label, route, body): each measured on a fresh server with its own database.
-CASES: list[tuple[str, str, dict[str, object]]] = [
-    ("emulator send", "/rest/push/sendInstant", SEND_BODY),
-    ("transactional", "/rest/transactional/push", TRANSACTIONAL_BODY),
+# The same send scheduled a year ahead: accepted and stored exactly as the others, but not
+# due during the run, so the fan-out is switched off and the accept path is measured alone.
+SCHEDULED_BODY: dict[str, object] = {
+    **SEND_BODY,
+    "scheduleDate": f"{datetime.now(UTC).year + 1}-01-01 00:00",
+}
+# (label, route, body, fans out during the run): each on a fresh server with its own database.
+CASES: list[tuple[str, str, dict[str, object], bool]] = [
+    ("emulator send", "/rest/push/sendInstant", SEND_BODY, True),
+    ("transactional", "/rest/transactional/push", TRANSACTIONAL_BODY, True),
+    ("scheduled", "/rest/push/sendInstant", SCHEDULED_BODY, False),
 ]
 
 
 def measure_emulator(
-    work: Path, label: str, route: str, body: dict[str, object], args: argparse.Namespace
+    work: Path,
+    label: str,
+    route: str,
+    body: dict[str, object],
+    fans_out: bool,
+    args: argparse.Namespace,
 ) -> tuple[dict[str, float], int, list[str]]:
-    """wrk against one emulator route; the result, how many sends were stored, and the
-    end-to-end lines (under the load, then idle)."""
+    """wrk against one emulator route; the result (with the server's CPU time per accepted
+    send), how many sends were stored, and the end-to-end lines (under the load, then idle)."""
     script = work / f"{label.replace(' ', '-')}.lua"
     script.write_text(LUA % json.dumps(body))
     port = free_port()
     db = work / f"{label.replace(' ', '-')}.db"
     base = f"http://127.0.0.1:{port}"
-    with serve_process(SERVE, port, env=server_env(port, db), cwd=ROOT):
+    with serve_process(SERVE, port, env=server_env(port, db), cwd=ROOT) as server:
         with endtoend.BacklogSampler(db) as sampler:
+            before = cpu_seconds(server.pid)
             result = run_wrk(f"{base}{route}", args.seconds, args.connections, script)
+            result["cpu_us"] = (cpu_seconds(server.pid) - before) / max(result["ok"], 1) * 1e6
+        if not fans_out:
+            return result, stored_sends(db), ["(not due during the run: the accept path alone)"]
         loaded = endtoend.after_load(db, result["duration"], sampler)
         idle = endtoend.idle_latency(base, db, route, body, args.idle_sends)
     return result, stored_sends(db), [loaded.line(), idle]
@@ -139,8 +163,10 @@ def main() -> int:
     hello_rps = baseline["rps"]
     print(f"hello-world:   {hello_rps:9.0f} req/s   p99 {baseline['p99_ms']:.1f} ms")
     all_committed = True
-    for label, route, body in CASES:
-        send, stored, end_to_end = measure_emulator(work, label, route, body, args)
+    cpu: dict[str, float] = {}
+    for label, route, body, fans_out in CASES:
+        send, stored, end_to_end = measure_emulator(work, label, route, body, fans_out, args)
+        cpu[label] = send["cpu_us"]
         # Every 200 wrk saw must be a committed row.
         committed = stored >= send["ok"]
         all_committed = all_committed and committed
@@ -148,10 +174,17 @@ def main() -> int:
             f"{label + ':':<15}{send['rps']:9.0f} req/s   p99 {send['p99_ms']:.1f} ms   "
             f"({int(send['ok'])} accepted, {stored} rows stored)   "
             f"ratio {send['rps'] / hello_rps:.2f}   every 200 committed: "
-            f"{'yes' if committed else 'NO'}"
+            f"{'yes' if committed else 'NO'}   server CPU {send['cpu_us']:.0f} µs/send"
         )
         for line in end_to_end:
             print(f"{'':15}{line}")
+    # One core's worth of Python serves both the accept path and the fan-out (one GIL): what
+    # the fan-out adds per send bounds the ratio more than any one function on the path.
+    fan_out = cpu["emulator send"] - cpu["scheduled"]
+    print(
+        f"{'':15}fan-out's CPU per send: {fan_out:.0f} µs of {cpu['emulator send']:.0f} "
+        f"({fan_out / cpu['emulator send']:.2f}); the accept path alone {cpu['scheduled']:.0f} µs"
+    )
     shutil.rmtree(work, ignore_errors=True)
     return 0 if all_committed else 1
 

@@ -5,7 +5,6 @@ alternating, after one hello-world run; `make bench` runs it."""
 import argparse
 import http.server
 import json
-import os
 import re
 import shutil
 import socket
@@ -27,6 +26,7 @@ from bench.run import (  # noqa: E402
     LUA,
     SEND_BODY,
     SERVE,
+    cpu_seconds,
     hello_world,
     run_wrk,
     server_env,
@@ -66,13 +66,6 @@ def dead_url() -> str:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return f"http://127.0.0.1:{sock.getsockname()[1]}/hook"
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a process so far (Linux): what a request costs the server,
-    far steadier than throughput when other work shares the cores."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def measure_emulator(

@@ -1,7 +1,6 @@
 """The dispatcher: fans accepted sends out into deliveries when they are due, in the background."""
 
 import asyncio
-import json
 import logging
 import threading
 import time
@@ -12,6 +11,7 @@ from datetime import datetime
 from itertools import chain, islice
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine
 
 from emulator.clock import Clock
@@ -231,7 +231,7 @@ class Dispatcher:
         large: list[tuple[Job, Iterator[Recipient], Dialect]] = []
         rendered = 0
         # A burst often repeats one content (a test loop, a load test): compiled once.
-        compiled: dict[tuple[str, bool], SendContent] = {}
+        compiled: dict[tuple[bytes, bool], SendContent] = {}
         for job in dispatch.load_jobs(self._engine, send_ids):
             if self._stopping:
                 return
@@ -267,9 +267,10 @@ class Dispatcher:
         job: Job,
         recipients: list[Recipient],
         dialect: Dialect,
-        compiled: dict[tuple[str, bool], SendContent],
+        compiled: dict[tuple[bytes, bool], SendContent],
     ) -> "_Rendered":
-        key = (json.dumps(job.content, sort_keys=True), dialect.transactional)
+        # orjson: the content was stored and read back through it, so it always encodes.
+        key = (orjson.dumps(job.content, option=orjson.OPT_SORT_KEYS), dialect.transactional)
         content = compiled.get(key)
         if content is None:
             content = compiled[key] = SendContent.compile(job.content, dialect)

@@ -73,7 +73,9 @@ def parse_schedule_date(value: str) -> datetime:
         fraction = match.group(3) if pattern.groups >= 3 and match.group(3) else ""
         micro = fraction[1:].ljust(6, "0") if fraction else "000000"
         try:
-            parsed = datetime.strptime(f"{date_part} {time_part}.{micro}", "%Y-%m-%d %H:%M:%S.%f")
+            # fromisoformat: as strict as strptime for this one shape, about 10 times faster
+            # (py-spy: strptime was a tenth of a scheduled send's accept path).
+            parsed = datetime.fromisoformat(f"{date_part} {time_part}.{micro}")
         except ValueError:
             raise ValueError(f"must be a real UTC date and time, got {value!r}") from None
         parsed = parsed.replace(tzinfo=UTC)

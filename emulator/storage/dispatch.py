@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, Engine, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, case, func, select, update
 
 from emulator.storage.deliveries import (
     DELIVERY_COLUMNS,
@@ -15,7 +15,7 @@ from emulator.storage.deliveries import (
     pending_deliveries,
     shown_items,
 )
-from emulator.storage.rows import sql_datetime, to_sql
+from emulator.storage.rows import read_rows, read_time, sql_datetime, to_sql
 from emulator.storage.sends import key_condition, send_item
 from emulator.storage.tables import (
     COMPLETED,
@@ -69,31 +69,23 @@ def _is_current(job: Job) -> ColumnElement[bool]:
     return current
 
 
+_NEXT_SCHEDULED_SQL = "SELECT MIN(schedule_at) FROM send WHERE status = ?"
+_DUE_SQL = (
+    "SELECT id, transaction_id FROM send WHERE status = ? "
+    "OR (status = ? AND fanned_out_at IS NULL) OR (status = ? AND schedule_at <= ?) ORDER BY id"
+)
+
+
 def next_scheduled_at(engine: Engine) -> datetime | None:
-    with engine.connect() as connection:
-        found: datetime | None = connection.execute(
-            select(func.min(sends.c.schedule_at)).where(sends.c.status == SCHEDULED)
-        ).scalar()
-    return found
+    return read_time(read_rows(engine, _NEXT_SCHEDULED_SQL, (SCHEDULED,))[0][0])
 
 
 def due_sends(engine: Engine, now: datetime) -> list[tuple[int, str]]:
     """(id, transaction id) of sends to fan out now: queued, half-done by a crash, or
     scheduled and due; oldest first. A send fanned out whose deliveries wait for their time
     is Sending too, but has nothing left to fan out."""
-    query = (
-        select(sends.c.id, sends.c.transaction_id)
-        .where(
-            or_(
-                sends.c.status == QUEUED,
-                (sends.c.status == SENDING) & sends.c.fanned_out_at.is_(None),
-                (sends.c.status == SCHEDULED) & (sends.c.schedule_at <= now),
-            )
-        )
-        .order_by(sends.c.id)
-    )
-    with engine.connect() as connection:
-        return [(int(row.id), str(row.transaction_id)) for row in connection.execute(query)]
+    rows = read_rows(engine, _DUE_SQL, (QUEUED, SENDING, SCHEDULED, sql_datetime(now)))
+    return [(int(send_id), str(transaction_id)) for send_id, transaction_id in rows]
 
 
 def load_job(engine: Engine, send_id: int) -> Job | None:

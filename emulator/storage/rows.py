@@ -1,12 +1,13 @@
 """Storage writes on the hot path: rows straight to SQLite in the formats the models read back."""
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Engine, Table
 from sqlmodel import SQLModel
 
 from emulator.storage.tables import Send
@@ -19,6 +20,17 @@ def sql_datetime(value: datetime) -> str:
     no reader parses back) and is twice as fast: this runs several times per request."""
     utc = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value
     return utc.isoformat(" ", "microseconds")
+
+
+def read_time(value: str | None) -> datetime | None:
+    """A stored datetime as the models read it back (aware, UTC); None for NULL and for text
+    no version of ours wrote (as StoredTime reads it), never an error."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    except (TypeError, ValueError):
+        return None
 
 
 def to_sql(value: Any) -> Any:
@@ -46,6 +58,19 @@ def raw_connection(connection: Connection) -> sqlite3.Connection:
     driver = connection.connection.driver_connection
     assert isinstance(driver, sqlite3.Connection)
     return driver
+
+
+def read_rows(engine: Engine, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
+    """A read in plain SQL on a pooled DB-API connection. The dispatcher reads the queue this
+    way several times a pass, a pass follows every accepted send, and SQLAlchemy's statement
+    and result handling cost ~1.6 ms a pass (py-spy), paid under the GIL the requests need."""
+    connection = engine.raw_connection()
+    try:
+        driver = connection.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
+        return driver.execute(sql, parameters).fetchall()
+    finally:
+        connection.close()  # back to the pool, which rolls the read transaction back
 
 
 def insert_row(connection: Connection, model: type[SQLModel], row: dict[str, Any]) -> int:

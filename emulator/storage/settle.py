@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, case, func, select, update
 
 from emulator.storage.deliveries import PENDING, pending_deliveries, shown_items
+from emulator.storage.rows import read_rows, read_time
 from emulator.storage.tables import (
     COMPLETED,
     DELIVERED,
@@ -20,14 +21,18 @@ from emulator.storage.tables import (
 _OPEN_DUE = deliveries.c.open_due_at.is_not(None)
 
 
+# Both served by a partial index: the literal 'Sent' is what lets SQLite use ix_delivery_due.
+_NEXT_DUE_SQL = (
+    "SELECT (SELECT MIN(final_at) FROM delivery WHERE status = 'Sent'), "
+    "(SELECT MIN(open_due_at) FROM delivery WHERE open_due_at IS NOT NULL)"
+)
+_WAITING_SQL = "SELECT 1 FROM send WHERE status = ? AND fanned_out_at IS NOT NULL LIMIT 1"
+
+
 def next_due(engine: Engine) -> datetime | None:
     """When the next delayed delivery becomes final or the next planned open happens."""
-    with engine.connect() as connection:
-        final = connection.execute(select(func.min(deliveries.c.final_at)).where(PENDING)).scalar()
-        opens = connection.execute(
-            select(func.min(deliveries.c.open_due_at)).where(_OPEN_DUE)
-        ).scalar()
-    due: list[datetime] = [t for t in (final, opens) if t is not None]
+    final, opens = read_rows(engine, _NEXT_DUE_SQL)[0]
+    due = [t for t in (read_time(final), read_time(opens)) if t is not None]
     return min(due) if due else None
 
 
@@ -42,13 +47,7 @@ def api_users(engine: Engine, send_ids: list[int]) -> dict[int, str]:
 
 def any_waiting_send(engine: Engine) -> bool:
     """A send is fanned out and still Sending: it waits for its deliveries."""
-    with engine.connect() as connection:
-        found = connection.execute(
-            select(sends.c.id)
-            .where((sends.c.status == SENDING) & sends.c.fanned_out_at.is_not(None))
-            .limit(1)
-        ).first()
-    return found is not None
+    return bool(read_rows(engine, _WAITING_SQL, (SENDING,)))
 
 
 @dataclass(frozen=True)

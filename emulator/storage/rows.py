@@ -63,7 +63,7 @@ def raw_connection(connection: Connection) -> sqlite3.Connection:
 def read_rows(engine: Engine, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
     """A read in plain SQL on a pooled DB-API connection. The dispatcher reads the queue this
     way several times a pass, a pass follows every accepted send, and SQLAlchemy's statement
-    and result handling cost ~1.6 ms a pass (py-spy), paid under the GIL the requests need."""
+    and result handling cost ~1.5 ms a pass (py-spy), paid under the GIL the requests need."""
     connection = engine.raw_connection()
     try:
         driver = connection.driver_connection

@@ -1,4 +1,4 @@
-"""Storage writes on the hot path: rows straight to SQLite in the formats the models read back."""
+"""Storage on the hot path: rows straight to and from SQLite in the formats the models use."""
 
 import sqlite3
 from collections.abc import Sequence

@@ -7,16 +7,21 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlmodel import SQLModel
 
 from emulator.storage.db import open_database
+from emulator.storage.dispatch import FINISH_SQL
+from emulator.storage.rows import insert_sql, sql_datetime
+from emulator.storage.tables import COMPLETED, QUEUED, Delivery, JournalEntry, Send
 from emulator.testing import run_emulator
 
 AUTH = {"Authorization": "Bearer demo-token"}
-# bench/run.py's SendInstantPush: the Android app's 7 devices, one personalised message.
+# bench/run.py's SendInstantPush: a segment's Android devices, one personalised message.
 BODY = {
     "applicationIds": ["3f1c2a9e-7b4d-4e21-9a0b-5d6e7f809a1b"],
     "content": {"title": "Benchmark", "message": "Hello {%= $Contact.first_name %}"},
@@ -34,60 +39,52 @@ def rows_of(database: Path, table: str) -> tuple[list[str], list[tuple[Any, ...]
     return columns, rows
 
 
-def insert_sql(table: str, columns: list[str]) -> str:
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608
-
-
-# What the dispatcher's batch write does to each small send once its deliveries are in
-# (storage/dispatch.py's finish).
-FINISH_SQL = (
-    "UPDATE send SET status = 'Completed', updated_at = ?, completed_at = ?, fanned_out_at = ?,"
-    " delivery_count = ?, warnings = ? WHERE id = ?"
-)
-
-
 def timed_writes(
     target: Path,
-    table: str,
+    model: type[SQLModel],
     columns: list[str],
     rows: list[tuple[Any, ...]],
     per_commit: int,
     shift: Callable[[tuple[Any, ...], int], tuple[Any, ...]] = lambda row, _round: row,
+    accepted: bool = False,
     rounds: int = 3,
 ) -> tuple[float, float]:
-    """µs per row to insert `rows` again, `per_commit` to a transaction, and (sends only) µs
-    per row to mark them Completed the same way; medians of `rounds`."""
+    """µs per row to insert `rows` again, `per_commit` to a transaction, the way the server
+    writes them: one by one when `accepted` (a send row, as the accept path inserts it), else
+    with one executemany (journal rows, deliveries). Then, for accepted sends, µs per row to
+    mark them Completed with the dispatcher's own statement. Medians of `rounds`."""
     engine = open_database(target)  # the emulator's schema, PRAGMAs and all
     raw = engine.raw_connection()
     connection: Any = raw.driver_connection
     connection.isolation_level = None
-    sql = insert_sql(table, columns)
-    inserts, updates = [], []
+    sql = insert_sql(model, tuple(columns))
+    inserts, finishes = [], []
     for round_ in range(rounds + 1):
         batch = [shift(row, round_) for row in rows]
+        groups = [batch[start : start + per_commit] for start in range(0, len(batch), per_commit)]
         started = time.perf_counter()
-        ids: list[int] = []
-        for start in range(0, len(batch), per_commit):
+        ids: list[list[int]] = []
+        for group in groups:
             connection.execute("BEGIN")
-            for row in batch[start : start + per_commit]:
-                ids.append(connection.execute(sql, row).lastrowid)
+            if accepted:
+                ids.append([connection.execute(sql, row).lastrowid for row in group])
+            else:
+                connection.executemany(sql, group)
             connection.execute("COMMIT")
         inserted = time.perf_counter()
-        if table == "send":
-            now = "2026-01-01 00:00:00.000000"
-            for start in range(0, len(ids), per_commit):
-                connection.execute("BEGIN")
-                connection.executemany(
-                    FINISH_SQL,
-                    [(now, now, now, 7, "[]", i) for i in ids[start : start + per_commit]],
-                )
-                connection.execute("COMMIT")
+        now = sql_datetime(datetime.now(UTC))
+        for group_ids in ids:
+            connection.execute("BEGIN")
+            connection.executemany(
+                FINISH_SQL, [(COMPLETED, now, now, now, 4, "[]", i) for i in group_ids]
+            )
+            connection.execute("COMMIT")
         if round_:  # the first round fills the table and the cache: not timed
             inserts.append((inserted - started) / len(batch) * 1e6)
-            updates.append((time.perf_counter() - inserted) / len(batch) * 1e6)
+            finishes.append((time.perf_counter() - inserted) / len(batch) * 1e6)
     raw.close()
     engine.dispose()
-    return statistics.median(inserts), statistics.median(updates)
+    return statistics.median(inserts), statistics.median(finishes)
 
 
 def main() -> int:
@@ -115,14 +112,16 @@ def main() -> int:
 
     def queued(row: tuple[Any, ...], _round: int) -> tuple[Any, ...]:
         # Stored as it is accepted: Queued, so marking it Completed moves its index entry.
-        return (*row[:status], "Queued", *row[status + 1 :])
+        return (*row[:status], QUEUED, *row[status + 1 :])
 
     with tempfile.TemporaryDirectory(prefix="push-rowcost-") as work:
         folder = Path(work)
-        send_us, finish_us = timed_writes(folder / "send.db", "send", *sends, GROUP, queued)
-        journal_us, _ = timed_writes(folder / "journal.db", "journal", *journal, GROUP)
+        send_us, finish_us = timed_writes(
+            folder / "send.db", Send, *sends, GROUP, queued, accepted=True
+        )
+        journal_us, _ = timed_writes(folder / "journal.db", JournalEntry, *journal, GROUP)
         delivery_us, _ = timed_writes(
-            folder / "delivery.db", "delivery", *deliveries, round(GROUP * per_send), new_send_ids
+            folder / "delivery.db", Delivery, *deliveries, round(GROUP * per_send), new_send_ids
         )
     total = send_us + finish_us + journal_us + delivery_us * per_send
     print(

@@ -26,9 +26,8 @@ from bench.run import (  # noqa: E402
     LUA,
     SEND_BODY,
     SERVE,
-    cpu_seconds,
     hello_world,
-    run_wrk,
+    run_wrk_on,
     server_env,
     stored_sends,
 )
@@ -79,9 +78,7 @@ def measure_emulator(
     url = f"http://127.0.0.1:{port}/rest/push/sendInstant"
     metrics = ""
     with serve_process(SERVE, port, env=env, cwd=ROOT) as server:
-        before = cpu_seconds(server.pid)
-        result = run_wrk(url, args.seconds, args.connections, script)
-        result["cpu_us"] = (cpu_seconds(server.pid) - before) / max(result["ok"], 1) * 1e6
+        result = run_wrk_on(server.pid, url, args.seconds, args.connections, script)
         if extra_env.get("EMULATOR_METRICS") == "true":
             metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text
     return result, stored_sends(db), metrics

@@ -21,7 +21,15 @@ from sqlalchemy import (
 
 from emulator.storage.paging import Page, iso, newest_first, page_of
 from emulator.storage.rows import insert_sql
-from emulator.storage.tables import COMPLETED, DELIVERED, INSTANT, Delivery, deliveries, sends
+from emulator.storage.tables import (
+    COMPLETED,
+    DELIVERED,
+    INSTANT,
+    SENT,
+    Delivery,
+    deliveries,
+    sends,
+)
 
 DELIVERY_COLUMNS = (
     "send_id",
@@ -58,7 +66,7 @@ DeliveryRow = tuple[Any, ...]
 _engaged = deliveries.c.opened_at.is_not(None) | deliveries.c.clicked_at.is_not(None)
 # A delivery still waiting for its time. Spelled as a literal, not a bound parameter, so
 # SQLite can use the partial indexes (`WHERE status = 'Sent'`) that hold only such rows.
-PENDING: ColumnElement[bool] = deliveries.c.status == literal_column("'Sent'")
+PENDING: ColumnElement[bool] = deliveries.c.status == literal_column(f"'{SENT}'")
 
 
 def pending_deliveries(send_id: Any) -> ColumnElement[bool]:

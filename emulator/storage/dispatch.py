@@ -33,7 +33,8 @@ _STATUS = DELIVERY_COLUMNS.index("status")
 _APPLICATION = DELIVERY_COLUMNS.index("application_id")
 # Sends a batch may take: nothing of their fan-out is written yet.
 _FRESH = (QUEUED, SCHEDULED)
-_FINISH_SQL = (
+# A send's final state once its deliveries are in (bench/rowcost.py times this statement).
+FINISH_SQL = (
     "UPDATE send SET status = ?, updated_at = ?, completed_at = ?, fanned_out_at = ?, "
     "delivery_count = ?, warnings = ? WHERE id = ?"
 )
@@ -102,11 +103,8 @@ def load_jobs(engine: Engine, send_ids: Sequence[int]) -> list[Job]:
         return []
     ids = [int(i) for i in send_ids]  # bound as values, never spliced in
     marks = ",".join("?" * len(ids))
-    with engine.connect() as connection:
-        rows = connection.exec_driver_sql(
-            f"{_JOB_SELECT} WHERE id IN ({marks}) ORDER BY id", tuple(ids)
-        )
-        return [_job(row) for row in rows]
+    rows = read_rows(engine, f"{_JOB_SELECT} WHERE id IN ({marks}) ORDER BY id", ids)
+    return [_job(row) for row in rows]
 
 
 _JOB_FIELDS = [f.name for f in fields(Job)]
@@ -237,7 +235,7 @@ def fan_out_batch(
             status = SENDING if waiting else COMPLETED
             completed = None if waiting else stamp
             finals.append((status, stamp, completed, stamp, count, to_sql(warnings), job.id))
-        connection.exec_driver_sql(_FINISH_SQL, finals)
+        connection.exec_driver_sql(FINISH_SQL, finals)
         answers: dict[int, BatchResult] = {}
         for (job, rows, _warnings), final in zip(claimed, finals, strict=True):
             answers[job.id] = (str(final[0]), _shown(connection, job, rows, watched))

@@ -14,6 +14,7 @@ from emulator.storage.tables import (
     DELIVERED,
     FAILED,
     SENDING,
+    SENT,
     deliveries,
     sends,
 )
@@ -21,9 +22,10 @@ from emulator.storage.tables import (
 _OPEN_DUE = deliveries.c.open_due_at.is_not(None)
 
 
-# Both served by a partial index: the literal 'Sent' is what lets SQLite use ix_delivery_due.
+# Both served by a partial index: a literal status (not a bound one) is what lets SQLite use
+# ix_delivery_due, as PENDING does.
 _NEXT_DUE_SQL = (
-    "SELECT (SELECT MIN(final_at) FROM delivery WHERE status = 'Sent'), "
+    f"SELECT (SELECT MIN(final_at) FROM delivery WHERE status = '{SENT}'), "  # noqa: S608
     "(SELECT MIN(open_due_at) FROM delivery WHERE open_due_at IS NOT NULL)"
 )
 _WAITING_SQL = "SELECT 1 FROM send WHERE status = ? AND fanned_out_at IS NOT NULL LIMIT 1"
